@@ -1,0 +1,111 @@
+"""Arguments and helpers shared by the sub-commands."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import OptionError
+from ..ir.graph import Graph
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL",
+                   help="an .onnx file, or zoo:NAME[:key=value,...] (e.g. zoo:resnet18:density=0.25,seed=1)")
+    p.add_argument("--input-shape", metavar="C,H,W", type=_shape,
+                   help="input shape when the model's is dynamic (channels first, no batch)")
+    p.add_argument("--weights", choices=["twn", "int8"],
+                   help="post-training quantization of float weights: TWN ternary "
+                        "(first/last layer int8) or int8 everywhere")
+    p.add_argument("--calibrate", metavar="DATA",
+                   help="dataset used to place activation quantizers a float model lacks")
+    p.add_argument("--act-bits", type=int, default=8, metavar="B",
+                   help="activation width for quantizers placed by --calibrate (default 8)")
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a comma-separated list of integers")
+    if not dims or min(dims) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}': every dimension must be a positive integer")
+    return dims
+
+
+@dataclass(frozen=True)
+class Loaded:
+    float_graph: Graph
+    graph: Graph       # INTEGER stage
+
+
+def load(args) -> Loaded:
+    """Import MODEL and lower it, with the shared options."""
+    from ..data import channels_last, load_dataset
+    from ..frontend import load_model
+    from ..passes import lower
+    if not 2 <= args.act_bits <= 16:
+        raise OptionError(f"--act-bits must be within 2..16, got {args.act_bits}")
+    g = load_model(args.model, input_shape=args.input_shape)
+    calib = None
+    if args.calibrate:
+        calib = channels_last(load_dataset(args.calibrate).x[:256])
+    return Loaded(g, lower(g, calib=calib, weights=args.weights, act_bits=args.act_bits))
+
+
+def emit_json(obj) -> None:
+    json.dump(obj, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never half a file."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OptionError(f"cannot write '{path}': directory '{path.parent}' does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def save_npy(path: str | Path, array: np.ndarray) -> None:
+    import io
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+class progress:
+    """A rich progress bar on stderr (silent when stderr is not a terminal).
+
+        with progress(n, "golden model") as advance:
+            advance(k)
+    """
+
+    def __init__(self, total: int, description: str):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        console = Console(stderr=True)
+        self._p = Progress("[progress.description]{task.description}", BarColumn(),
+                           MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                           transient=True, disable=not console.is_terminal)
+        self._total, self._description = total, description
+
+    def __enter__(self):
+        self._p.__enter__()
+        task = self._p.add_task(self._description, total=self._total)
+        return lambda k=1: self._p.advance(task, k)
+
+    def __exit__(self, *exc):
+        return self._p.__exit__(*exc)

@@ -1,0 +1,54 @@
+"""Passes over the IR. The pipeline is one readable list; the verifier runs
+after every pass, and a failure names the pass and those that ran before it.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..ir.graph import Graph
+from ..ir.ops import Stage
+from ..ir.verify import VerifyError, verify
+from .dce import dce
+from .fold_batchnorm import fold_batchnorm
+from .lower_integer import lower_integer
+from .place_quantizers import missing_quantizers, place_quantizers
+from .quantize_weights import quantize_weights
+
+Pass = Callable[[Graph], Graph]
+
+
+def run_passes(g: Graph, passes: list[tuple[str, Pass]]) -> Graph:
+    verify(g)
+    done: list[str] = []
+    for name, p in passes:
+        g = p(g)
+        try:
+            verify(g)
+        except VerifyError as e:
+            raise VerifyError(f"after pass '{name}' (ran before it: {', '.join(done) or 'none'}): {e}") from e
+        done.append(name)
+    return g
+
+
+def lower(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
+          act_bits: int = 8) -> Graph:
+    """FLOAT-stage graph -> INTEGER-stage graph (DESIGN §2).
+
+    `calib` (inputs channels-last) places activation quantizers a float model
+    lacks; `weights` ('twn' or 'int8') quantizes float weights post-training.
+    """
+    if g.stage is Stage.INTEGER:
+        return verify(g)
+    pipeline: list[tuple[str, Pass]] = [("dce", dce), ("fold_batchnorm", fold_batchnorm)]
+    if weights:
+        pipeline.append(("quantize_weights", lambda h: quantize_weights(h, weights)))
+    if calib is not None:
+        pipeline.append(("place_quantizers", lambda h: place_quantizers(h, calib, act_bits)))
+    pipeline.append(("lower_integer", lower_integer))
+    return run_passes(g, pipeline)
+
+
+__all__ = ["lower", "run_passes", "dce", "fold_batchnorm", "quantize_weights", "place_quantizers",
+           "missing_quantizers", "lower_integer"]
