@@ -1,0 +1,69 @@
+"""Golden vectors: the one set of expected values every level is checked against.
+
+`make_vectors` runs the golden model once; C-simulation and RTL simulation
+read the same files:
+
+    vectors/meta.json      n, shapes, widths, signedness, model fingerprint
+    vectors/input.bin      int32 little-endian, (N, H, W, C) channels-last input codes
+    vectors/expected.bin   int32 little-endian, (N, *output shape) golden outputs
+
+Input codes are the integers after the input quantizer: every level starts
+from the same integers, so a mismatch is the design's, never the host's.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from compiler.ir.graph import Graph
+from compiler.ir.interp import quantize_input, run_golden
+
+INT32 = np.dtype("<i4")
+
+
+@dataclass(frozen=True)
+class Vectors:
+    x: np.ndarray          # (N, H, W, C) int input codes
+    y: np.ndarray          # (N, ...) int golden outputs
+    meta: dict
+
+    @property
+    def n(self) -> int:
+        return len(self.x)
+
+    def files(self) -> dict[str, bytes]:
+        """`{name: bytes}` for a codegen plan (`vectors/...`)."""
+        return {"vectors/meta.json": (json.dumps(self.meta, indent=2, sort_keys=True) + "\n").encode(),
+                "vectors/input.bin": _int32(self.x).tobytes(),
+                "vectors/expected.bin": _int32(self.y).tobytes()}
+
+    @staticmethod
+    def read(directory: str | Path) -> "Vectors":
+        d = Path(directory)
+        meta = json.loads((d / "meta.json").read_text())
+        n = meta["n"]
+        x = np.fromfile(d / "input.bin", INT32).reshape([n] + meta["input_shape"])
+        y = np.fromfile(d / "expected.bin", INT32).reshape([n] + meta["output_shape"])
+        return Vectors(x.astype(np.int64), y.astype(np.int64), meta)
+
+
+def _int32(a: np.ndarray) -> np.ndarray:
+    assert a.size == 0 or (a.min() >= -(1 << 31) and a.max() < (1 << 31)), "value exceeds int32"
+    return np.ascontiguousarray(a, dtype=INT32)
+
+
+def make_vectors(g: Graph, x_float: np.ndarray, labels: np.ndarray | None = None) -> Vectors:
+    """Quantize `x_float` (channels-last) and run the golden model on it."""
+    x = quantize_input(g, x_float)
+    y = run_golden(g, x_float)
+    qi, qo = g.input.qtype, g.output_node.qtype
+    meta = {"n": int(len(x)), "model": g.fingerprint(),
+            "input_shape": list(g.input.shape), "input_bits": qi.bits, "input_signed": qi.signed,
+            "output_shape": list(g.output_node.shape), "output_bits": qo.bits,
+            "output_signed": qo.signed}
+    if labels is not None:
+        meta["labels"] = [int(v) for v in labels]
+    return Vectors(x, y, meta)
