@@ -8,7 +8,7 @@ Graphs are immutable: passes build new ones (`Graph.with_nodes`), and
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..errors import ModelError
 from .ops import ATTRS_OF, Attrs, Op, Stage

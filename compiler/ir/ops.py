@@ -13,7 +13,7 @@ A graph lives in one of two stages (`Stage`):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 

@@ -12,8 +12,7 @@ import hashlib
 import numpy as np
 
 from .graph import Graph, Node
-from .ops import (AddAttrs, BatchNormAttrs, ClipAttrs, GapAttrs, InputAttrs, MacAttrs, PoolAttrs,
-                  QuantAttrs, RequantAttrs)
+from .ops import BatchNormAttrs, ClipAttrs, InputAttrs, MacAttrs, PoolAttrs, QuantAttrs
 
 
 def _digest(*arrays) -> str:

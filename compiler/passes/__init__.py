@@ -32,23 +32,28 @@ def run_passes(g: Graph, passes: list[tuple[str, Pass]]) -> Graph:
     return g
 
 
-def lower(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
-          act_bits: int = 8) -> Graph:
-    """FLOAT-stage graph -> INTEGER-stage graph (DESIGN §2).
-
-    `calib` (inputs channels-last) places activation quantizers a float model
-    lacks; `weights` ('twn' or 'int8') quantizes float weights post-training.
-    """
-    if g.stage is Stage.INTEGER:
-        return verify(g)
+def prepare(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
+            act_bits: int = 8) -> Graph:
+    """The FLOAT-stage graph just before integer lowering: BatchNorm folded,
+    float weights quantized (`weights`: 'twn' or 'int8'), missing activation
+    quantizers placed from `calib` (inputs channels-last). It is the model's
+    L0 view, and what `tritium compile` saves beside its outputs."""
     pipeline: list[tuple[str, Pass]] = [("dce", dce), ("fold_batchnorm", fold_batchnorm)]
     if weights:
         pipeline.append(("quantize_weights", lambda h: quantize_weights(h, weights)))
     if calib is not None:
         pipeline.append(("place_quantizers", lambda h: place_quantizers(h, calib, act_bits)))
-    pipeline.append(("lower_integer", lower_integer))
     return run_passes(g, pipeline)
 
 
-__all__ = ["lower", "run_passes", "dce", "fold_batchnorm", "quantize_weights", "place_quantizers",
+def lower(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
+          act_bits: int = 8) -> Graph:
+    """FLOAT-stage graph -> INTEGER-stage graph (DESIGN §2): `prepare`, then
+    `lower_integer`."""
+    if g.stage is Stage.INTEGER:
+        return verify(g)
+    return run_passes(prepare(g, calib, weights, act_bits), [("lower_integer", lower_integer)])
+
+
+__all__ = ["lower", "prepare", "run_passes", "dce", "fold_batchnorm", "quantize_weights", "place_quantizers",
            "missing_quantizers", "lower_integer"]
