@@ -29,7 +29,11 @@ def write_plan(plan: Plan, outdir: str | Path, replace_dirs: tuple[str, ...] = (
     for rel in plan:
         p = PurePosixPath(rel)
         assert not p.is_absolute() and ".." not in p.parts, f"plan path escapes outdir: {rel}"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; OUTDIR should not be
+    old = None
     try:
         if out.is_dir():
             shutil.copytree(out, tmp, dirs_exist_ok=True, symlinks=True)
@@ -38,16 +42,17 @@ def write_plan(plan: Plan, outdir: str | Path, replace_dirs: tuple[str, ...] = (
         for rel, content in sorted(plan.items()):
             f = tmp / rel
             f.parent.mkdir(parents=True, exist_ok=True)
-            data = content.encode() if isinstance(content, str) else content
-            f.write_bytes(data)
-        old = None
+            f.write_bytes(content.encode() if isinstance(content, str) else content)
         if out.is_dir():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
-            os.replace(out, old / "x")
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
+            os.rmdir(old)
+            os.rename(out, old)
+        os.rename(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not out.exists():
+            os.rename(old, out)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return out

@@ -1,0 +1,161 @@
+"""Board profiles: the FPGA a design is compiled for, as validated data.
+
+A profile is a YAML file in `boards/` (or any path) with exactly the keys of
+`Board`. Resource counts come from the vendor's data sheet, named in `source`.
+`usable_fraction` is the share of every resource the folding search may spend
+(the rest is left for the shell, DMA, routing slack); `simd` is the default PE
+lane width `S`, which is also the group width compression trains with.
+
+Unknown keys, missing keys and wrong types are errors that name the key, the
+file and the valid keys: a typo never falls back to a default.
+"""
+from __future__ import annotations
+
+import difflib
+import enum
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from .errors import BoardError
+
+BOARDS_DIR = Path(__file__).resolve().parents[1] / "boards"
+
+
+class Family(enum.Enum):
+    """Device family; selects LUT size, DSP width and memory primitives in the cost models."""
+
+    XC7 = "xc7"      # 7-series / Zynq-7000: LUT6, DSP48E1 (25x18), RAMB18
+    XCUP = "xcup"    # UltraScale+: LUT6, DSP48E2 (27x18), RAMB18, URAM
+    ECP5 = "ecp5"    # Lattice ECP5: LUT4, MULT18X18D, EBR 18Kb
+
+
+@dataclass(frozen=True)
+class Board:
+    """One FPGA board: part, resources from the data sheet, defaults for the compiler."""
+
+    name: str
+    part: str
+    family: Family
+    vendor: str
+    lut: int
+    ff: int
+    dsp: int
+    bram18: int
+    uram: int
+    clock_mhz: float
+    usable_fraction: float
+    simd: int
+    source: str
+
+    @property
+    def clock_hz(self) -> float:
+        return self.clock_mhz * 1e6
+
+    def usable(self) -> dict[str, int]:
+        """Resources the folding search may spend: floor(total * usable_fraction)."""
+        return {k: int(getattr(self, k) * self.usable_fraction) for k in RESOURCES}
+
+    def totals(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in RESOURCES}
+
+    def to_json(self) -> dict:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["family"] = self.family.value
+        return d
+
+
+RESOURCES = ("lut", "ff", "bram18", "dsp")
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "part": (str,), "family": (str,), "vendor": (str,), "lut": (int,),
+    "ff": (int,), "dsp": (int,), "bram18": (int,), "uram": (int,), "clock_mhz": (int, float),
+    "usable_fraction": (int, float), "simd": (int,), "source": (str,),
+}
+KEYS = tuple(f.name for f in fields(Board))
+
+
+def known_boards() -> list[str]:
+    """Names of the profiles shipped in `boards/`, sorted."""
+    return sorted(p.stem for p in BOARDS_DIR.glob("*.yaml"))
+
+
+def load_board(name_or_path: str | Path) -> Board:
+    """A board by name (`zcu102`) or by path to a YAML profile."""
+    path = _resolve(str(name_or_path))
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise BoardError(f"cannot read board profile {path}: {e}") from None
+    return board_from_dict(data, where=str(path))
+
+
+def board_from_dict(data: object, where: str = "<dict>") -> Board:
+    """Validate a parsed profile into a `Board`; every problem names key, file and valid keys."""
+    if not isinstance(data, dict):
+        raise BoardError(f"board profile {where} must be a mapping of keys to values; "
+                         f"valid keys: {', '.join(KEYS)}")
+    _check_keys(data, where)
+    for key, value in data.items():
+        _check_type(key, value, where)
+    return _build(data, where)
+
+
+def _resolve(spec: str) -> Path:
+    p = Path(spec)
+    if spec.endswith((".yaml", ".yml")) or p.is_file():
+        if not p.is_file():
+            raise BoardError(f"board profile file {spec} does not exist")
+        return p
+    candidate = BOARDS_DIR / f"{spec}.yaml"
+    if candidate.is_file():
+        return candidate
+    known = known_boards()
+    close = difflib.get_close_matches(spec, known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise BoardError(f"unknown board '{spec}'; {hint}known boards: {', '.join(known)} "
+                     "(or give the path of a board YAML file)")
+
+
+def _check_keys(data: dict, where: str) -> None:
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise BoardError(f"unknown key '{key}'{hint} in board profile {where}; "
+                             f"valid keys: {', '.join(KEYS)}")
+    missing = [k for k in KEYS if k not in data]
+    if missing:
+        raise BoardError(f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                         f"in board profile {where}; valid keys: {', '.join(KEYS)}")
+
+
+def _check_type(key: str, value: object, where: str) -> None:
+    types = _TYPES[key]
+    if isinstance(value, bool) or not isinstance(value, types):
+        kind = " or ".join(t.__name__ for t in types)
+        raise BoardError(f"key '{key}' in board profile {where} must be {kind}, "
+                         f"got {value!r}; valid keys: {', '.join(KEYS)}")
+
+
+def _build(data: dict, where: str) -> Board:
+    try:
+        family = Family(data["family"])
+    except ValueError:
+        raise BoardError(f"key 'family' in board profile {where} is '{data['family']}'; "
+                         f"use one of {', '.join(f.value for f in Family)}") from None
+    for key in ("lut", "ff", "dsp", "bram18", "uram"):
+        if data[key] < 0:
+            raise BoardError(f"key '{key}' in board profile {where} is negative ({data[key]})")
+    if not 0 < data["usable_fraction"] <= 1:
+        raise BoardError(f"key 'usable_fraction' in board profile {where} must be in (0, 1], "
+                         f"got {data['usable_fraction']}")
+    if data["clock_mhz"] <= 0:
+        raise BoardError(f"key 'clock_mhz' in board profile {where} must be positive")
+    s = data["simd"]
+    if s < 1 or s > 256 or s & (s - 1):
+        raise BoardError(f"key 'simd' in board profile {where} must be a power of two in "
+                         f"1..256, got {s}")
+    return Board(**{**data, "family": family, "clock_mhz": float(data["clock_mhz"]),
+                    "usable_fraction": float(data["usable_fraction"])})

@@ -1,0 +1,27 @@
+"""`tritium compare A.json B.json [...] [--html OUT]`: reports side by side."""
+from __future__ import annotations
+
+from ..errors import OptionError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="put two or more report.json side by side")
+    p.add_argument("reports", nargs="+", metavar="REPORT", help="report.json files")
+    p.add_argument("--html", metavar="OUT", help="also write the comparison as an HTML page")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from rich.console import Console
+
+    from ..report.compare import compare_html, compare_table
+    from ..report.data import load_report
+    from ..fileio import atomic_write
+    if len(args.reports) < 2:
+        raise OptionError("compare needs two or more report.json files")
+    reports = [load_report(p) for p in args.reports]
+    labels = list(args.reports)
+    Console().print(compare_table(reports, labels))
+    if args.html:
+        atomic_write(args.html, compare_html(reports, labels))
+    return 0

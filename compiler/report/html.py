@@ -1,0 +1,65 @@
+"""`report.html`: one self-contained page (tables and inline SVG plots)."""
+from __future__ import annotations
+
+from html import escape
+
+from . import plots
+
+STYLE = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;
+font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#f0f0f0}td.l,th.l{text-align:left}.diff{background:#ffe08a;font-weight:bold}
+.over{color:#c00;font-weight:bold}h2{margin-top:1.5em}"""
+
+LAYER_COLUMNS = ["name", "op", "lane_axis", "P", "S", "groups_total", "groups_nonzero", "density",
+                 "load_min", "load_max", "cycles", "lower_bound", "dense_cycles", "utilisation",
+                 "weight_bits", "lut", "ff", "bram18", "dsp"]
+
+
+def fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.0f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return escape(str(v))
+
+
+def table(header: list[str], rows: list[list], classes: list[list[str]] | None = None) -> str:
+    head = "".join(f"<th class=l>{escape(h)}</th>" if i == 0 else f"<th>{escape(h)}</th>"
+                   for i, h in enumerate(header))
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, v in enumerate(row):
+            cls = " ".join(filter(None, ["l" if c == 0 or isinstance(v, str) else "",
+                                         classes[r][c] if classes else ""]))
+            cells.append(f"<td class='{cls}'>{fmt(v)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def render_report(rep: dict) -> str:
+    net, comp, layers = rep["network"], rep["compression"], rep["layers"]
+    res = [[k, net[k], net["usable"][k], net["available"][k],
+            f"{100 * net[k] / max(net['usable'][k], 1):.1f}%"] for k in ("lut", "ff", "bram18", "dsp")]
+    over = [["", "", "", "", "over" if r[1] > r[2] else ""] for r in res]
+    summary = [["fps", net["fps"]], ["latency (cycles)", net["latency_cycles"]],
+               ["latency (ms)", net["latency_ms"]], ["bottleneck", net["bottleneck_layer"]],
+               ["board", f"{net['board']} ({net['part']}) @ {net['clock_mhz']:g} MHz"],
+               ["granularity / folding", f"{net['granularity']} / {net['mode']}"],
+               ["sparse speed-up vs dense (ternary layers)", net["sparse_speedup"] or "-"]]
+    comp_rows = [[k, v] for k, v in comp.items()]
+    body = "\n".join([
+        f"<h1>{escape(rep['model'])} on {escape(net['board'])}</h1><p>{escape(rep['tool'])}</p>",
+        table(["network", "value"], summary), "<h2>Resources</h2>",
+        table(["resource", "used", "usable", "available", "of usable"], res, over),
+        plots.resources(net), "<h2>Compression versus fp32</h2>", table(["", "value"], comp_rows),
+        "<h2>Layers</h2>", table(LAYER_COLUMNS, [[l[c] for c in LAYER_COLUMNS] for l in layers]),
+        "<h2>PE utilisation</h2>", plots.utilisation(layers),
+        "<h2>Cycles against lower bound and dense baseline</h2>", plots.cycles(layers),
+        "<h2>PE loads</h2>", plots.load_heatmap(layers)])
+    return page(f"tritium report: {rep['model']}", body)

@@ -1,0 +1,239 @@
+"""Cost models of the engines (DESIGN §4): cycles, LUT, FF, BRAM18, DSP.
+
+Every formula sits in the docstring of the function that computes it, and a
+test pins it. Notation: `S` lanes per PE, `P` PEs, `A` input activation bits,
+`O` output bits, `W` weight bits, `acc` accumulator bits, `M` output channels.
+
+Calibration anchors (yosys 0.70 `synth_xilinx`, shared/research/hwtools.md §4):
+a 16-lane ternary lane bank with an adder tree and a 24-bit accumulator is
+279 LUT on xc7 (our formula: 2*A*S + acc = 280); the same with int8 LUT
+multipliers is 2,038 (Booth) to 2,419 LUT, or 16 DSP48E1 plus about 275 LUT of
+adder tree (ours: S*(A+W) + acc = 280 LUT + S DSP). ECP5 counts LUT4s: about
+1.5x the LUT6 count for the same logic (227 LUT4 + 98 CCU2C for the ternary
+bank). These are estimates for the folding search; a later issue calibrates
+them against synthesis of the generated RTL.
+
+Memories follow FINN's RAMB18 aspect-ratio model (UG573; the ECP5 EBR has the
+same 16Kx1 .. 512x36 shapes); memories of at most `LUTRAM_MAX_DEPTH` words go
+to LUTs (one LUT per bit column per `lut_bits` words), as FINN does for small
+weight memories.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from ..board import Family
+
+LUTRAM_MAX_DEPTH = 128
+ENGINE_FILL_CYCLES = 8       # pipeline depth of an engine, counted once per engine in latency
+CONTROL_LUT, CONTROL_FF = 40, 32   # program counter, handshakes, per PE and per engine
+REQUANT_TABLE_BITS = 48      # per row: 16-bit M and a 32-bit B
+
+# LUT bits of one LUT used as ROM/RAM, logic-LUT factor, DSP multiplier A-port width.
+LUT_BITS = {Family.XC7: 64, Family.XCUP: 64, Family.ECP5: 16}
+LOGIC_FACTOR = {Family.XC7: 1.0, Family.XCUP: 1.0, Family.ECP5: 1.5}
+DSP_A_WIDTH = {Family.XC7: 25, Family.XCUP: 27, Family.ECP5: 18}
+DSP_B_WIDTH = 18
+
+
+@dataclass(frozen=True)
+class Resources:
+    lut: int = 0
+    ff: int = 0
+    bram18: int = 0
+    dsp: int = 0
+
+    def __add__(self, other: "Resources") -> "Resources":
+        return Resources(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def times(self, n: int) -> "Resources":
+        return Resources(*(getattr(self, f.name) * n for f in fields(self)))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def over(self, budget: dict[str, int]) -> dict[str, int]:
+        """Resources above `budget`, by name (empty if it fits)."""
+        return {k: v - budget[k] for k, v in self.as_dict().items() if v > budget[k]}
+
+
+def total(items) -> Resources:
+    out = Resources()
+    for r in items:
+        out = out + r
+    return out
+
+
+def logic(lut: float, family: Family) -> int:
+    """Logic LUTs on `family`: LUT6 counts, x1.5 for ECP5 LUT4s."""
+    return math.ceil(lut * LOGIC_FACTOR[family])
+
+
+def memory(width: int, depth: int, family: Family) -> Resources:
+    """A `width` x `depth` ROM/RAM.
+
+    depth <= 128: LUTs = width * ceil(depth / lut_bits) (64 on LUT6, 16 on LUT4).
+    Otherwise RAMB18 by aspect ratio (FINN, UG573): width 1: ceil(d/16384);
+    2: ceil(d/8192); <=4: ceil(d/4096)*ceil(w/4); <=9: ceil(d/2048)*ceil(w/9);
+    <=18 or d>512: ceil(d/1024)*ceil(w/18); else ceil(d/512)*ceil(w/36).
+    """
+    if width <= 0 or depth <= 0:
+        return Resources()
+    if depth <= LUTRAM_MAX_DEPTH:
+        return Resources(lut=width * -(-depth // LUT_BITS[family]))
+    return Resources(bram18=bram18(width, depth))
+
+
+def bram18(w: int, d: int) -> int:
+    c = lambda a, b: -(-a // b)  # noqa: E731 - ceil division
+    if w == 1:
+        return c(d, 16384)
+    if w == 2:
+        return c(d, 8192)
+    if w <= 4:
+        return c(d, 4096) * c(w, 4)
+    if w <= 9:
+        return c(d, 2048) * c(w, 9)
+    if w <= 18 or d > 512:
+        return c(d, 1024) * c(w, 18)
+    return c(d, 512) * c(w, 36)
+
+
+def dsp_per_multiply(a_bits: int, b_bits: int, family: Family) -> int:
+    """DSP blocks for one a x b product: ceil(a / A-port) * ceil(b / 18)."""
+    return -(-a_bits // DSP_A_WIDTH[family]) * -(-b_bits // DSP_B_WIDTH)
+
+
+# ---------------------------------------------------------------- PE array
+
+@dataclass(frozen=True)
+class MacShape:
+    """What the cost of a Conv/Dense engine depends on, besides P and the schedule."""
+
+    simd: int
+    act_bits: int
+    out_bits: int
+    acc_bits: int
+    weight_bits: int
+    ternary: bool
+    in_words: int          # words of one pixel's input vector per PE: items_per_row * taps
+    rows: int              # M
+    in_shape: tuple[int, ...]
+    kernel: tuple[int, int]
+    window: bool           # needs line buffers (kernel > 1x1 or spatial stride/padding)
+
+
+def lane_bank(m: MacShape, family: Family) -> Resources:
+    """S lanes, adder tree and accumulator of one PE.
+
+    Ternary: LUT = 2*A*S + acc (conditional negate fused into the first adder
+    level, ~A LUTs per lane, plus the tree, ~A per lane), DSP = 0.
+    Integer: LUT = S*(A+W) + acc (tree over products), DSP = S * dsp(A, W).
+    FF = S*A + acc (one operand register stage and the accumulator).
+    """
+    s, a, acc = m.simd, m.act_bits, m.acc_bits
+    ff = s * a + acc
+    if m.ternary:
+        return Resources(lut=logic(2 * a * s + acc, family), ff=ff)
+    return Resources(lut=logic(s * (a + m.weight_bits) + acc, family), ff=ff,
+                     dsp=s * dsp_per_multiply(a, m.weight_bits, family))
+
+
+def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
+    """Per-PE requantizer and its table of `rows` (M, B) pairs.
+
+    DSP = dsp(acc, 16) for acc*M; LUT = acc + 2*O (bias add, shift, clamp),
+    FF = acc + O; table = memory(48, rows).
+    """
+    unit = Resources(lut=logic(m.acc_bits + 2 * m.out_bits, family), ff=m.acc_bits + m.out_bits,
+                     dsp=dsp_per_multiply(m.acc_bits, 16, family))
+    return unit + memory(REQUANT_TABLE_BITS, rows, family)
+
+
+def pe_cost(m: MacShape, words: int, rows: int, family: Family) -> Resources:
+    """One PE: lane bank + requant + weight ROM memory(S*W, words) + its double-buffered
+    input buffer memory(S*A, 2*in_words) + control (40 LUT, 32 FF)."""
+    return (lane_bank(m, family) + requant_unit(m, rows, family)
+            + memory(m.simd * m.weight_bits, words, family)
+            + memory(m.simd * m.act_bits, 2 * m.in_words, family)
+            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF))
+
+
+def window_unit(m: MacShape, family: Family) -> Resources:
+    """Line buffers and window assembly, one beat of S channels per cycle.
+
+    With a window: (kh-1) line buffers of memory(S*A, W_in*ceil(C_in/S)),
+    LUT = 2*S*A + 64 (padding mux, write steering), FF = kh*S*A + 64.
+    Without (1x1, stride 1, no padding; Dense): a counter, 64 LUT and 64 FF.
+    """
+    if not m.window:
+        return Resources(lut=64, ff=64)
+    kh = m.kernel[0]
+    w_in, c_in = m.in_shape[1], m.in_shape[2]
+    line = memory(m.simd * m.act_bits, w_in * -(-c_in // m.simd), family).times(kh - 1)
+    return line + Resources(lut=logic(2 * m.simd * m.act_bits + 64, family),
+                            ff=kh * m.simd * m.act_bits + 64)
+
+
+def collector(m: MacShape, family: Family) -> Resources:
+    """Output collector: a double-buffered memory(O, 2*M) reordering channels, + control."""
+    return memory(m.out_bits, 2 * m.rows, family) + Resources(lut=CONTROL_LUT, ff=CONTROL_FF)
+
+
+def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family) -> Resources:
+    """Window unit + sum over PEs of pe_cost + collector."""
+    counts: dict[tuple[int, int], int] = {}
+    for key in zip(words_per_pe, rows_per_pe):
+        counts[key] = counts.get(key, 0) + 1
+    pes = total(pe_cost(m, w, r, family).times(n) for (w, r), n in sorted(counts.items()))
+    return window_unit(m, family) + pes + collector(m, family)
+
+
+def stream_cycles(shape: tuple[int, ...], simd: int) -> int:
+    """Cycles to move one tensor through a stream of S channels per beat:
+    pixels * ceil(C/S)."""
+    pixels = math.prod(shape[:-1]) if len(shape) > 1 else 1
+    return pixels * -(-shape[-1] // simd)
+
+
+# ---------------------------------------------------------------- other engines
+
+def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family) -> Resources:
+    """MaxPool/AvgPool on S channels per beat.
+
+    Line buffers (kh-1) x memory(S*A, W_in*ceil(C/S)); MaxPool: LUT = S*A + 64,
+    FF = kw*S*A + 64. AvgPool sums at acc bits and requantizes every lane:
+    LUT = S*(acc + 2*O) + 64, FF = kw*S*acc + 64, DSP = S*dsp(acc, 16).
+    """
+    kh, kw = kernel
+    line = memory(simd * act_bits, shape_in[1] * -(-shape_in[2] // simd), family).times(kh - 1)
+    if not average:
+        return line + Resources(lut=logic(simd * act_bits + 64, family), ff=kw * simd * act_bits + 64)
+    return line + Resources(lut=logic(simd * (acc_bits + 2 * out_bits) + 64, family),
+                            ff=kw * simd * acc_bits + 64,
+                            dsp=simd * dsp_per_multiply(acc_bits, 16, family))
+
+
+def gap_cost(channels, acc_bits, out_bits, simd, family) -> Resources:
+    """GlobalAvgPool: accumulators memory(acc, C), S adders LUT = S*acc + 64,
+    one requantizer (the result leaves once per frame): DSP = dsp(acc, 16)."""
+    return memory(acc_bits, channels, family) + Resources(
+        lut=logic(simd * acc_bits + 2 * out_bits + 64, family), ff=simd * acc_bits + 64,
+        dsp=dsp_per_multiply(acc_bits, 16, family))
+
+
+def add_cost(act_bits, out_bits, simd, fifo_words, family) -> Resources:
+    """Residual add, S lanes: a*Ma + b*Mb + B per lane, DSP = 2*S*dsp(A, 16),
+    LUT = S*(2*A + 2*O + 16) + 64, FF = S*(A + 32) + 64, plus the skip FIFO
+    memory(S*A, fifo_words)."""
+    return memory(simd * act_bits, fifo_words, family) + Resources(
+        lut=logic(simd * (2 * act_bits + 2 * out_bits + 16) + 64, family),
+        ff=simd * (act_bits + 32) + 64, dsp=2 * simd * dsp_per_multiply(act_bits, 16, family))
+
+
+def requant_cost(act_bits, out_bits, simd, family) -> Resources:
+    """Standalone requantizer, S lanes: DSP = S*dsp(A, 16), LUT = S*(A + 2*O) + 64."""
+    return Resources(lut=logic(simd * (act_bits + 2 * out_bits) + 64, family),
+                     ff=simd * (act_bits + out_bits) + 64,
+                     dsp=simd * dsp_per_multiply(act_bits, 16, family))

@@ -1,0 +1,165 @@
+"""The engines of a graph as cost-model inputs (DESIGN §4).
+
+`MacLayer` is one Conv/Dense engine before its P is chosen: its lane layout
+and everything its cost depends on. `FixedEngine` is any other engine (pool,
+add, global average pool, requantize): its cycles and resources depend on `S`
+only. Activations without a `QType` (a FLOAT-stage graph) count as
+`DEFAULT_ACT_BITS` wide.
+
+Skip FIFOs: every engine delays its stream by a fill of
+`(kh//2)*W_in + kw//2 + 1` pixels (line buffers; 1 pixel for 1x1 and
+element-wise engines). An Add's skip FIFO holds the difference of its two
+inputs' accumulated delays plus one pixel, `ceil(C/S)` words per pixel.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ..board import Family
+from ..ir.graph import Graph, Node
+from ..ir.ops import MacAttrs, Op
+from ..ir.types import WeightKind, signed_width
+from . import cost
+from .assign import load_lower_bound, pigeonhole_bound
+from .groups import LaneLayout, lane_layout
+from .layer import PIXEL_OVERHEAD_CYCLES, tile_masks
+from .options import Granularity
+
+DEFAULT_ACT_BITS = 8
+
+
+@dataclass(frozen=True)
+class FixedEngine:
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    cycles: int
+    resources: cost.Resources
+
+
+@dataclass(frozen=True, eq=False)
+class MacLayer:
+    """A Conv/Dense engine whose P is still open."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    layout: LaneLayout
+    shape: cost.MacShape
+    out_pixels: int
+    weight_kind: str
+    stream: int  # cycles of its input and output streams, whichever is larger
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        return self.layout.mask()
+
+    @cached_property
+    def g(self) -> np.ndarray:
+        return self.mask.sum(axis=1).astype(np.int64)
+
+    @cached_property
+    def g_desc(self) -> np.ndarray:
+        return np.sort(self.g)[::-1]
+
+    @property
+    def rows(self) -> int:
+        return self.layout.rows
+
+    @property
+    def taps(self) -> int:
+        return self.layout.taps
+
+    def loads(self, p: int, granularity: Granularity) -> int:
+        """Estimated most-loaded PE: the larger of DESIGN's lower bound and the pigeonhole
+        bound (PE mode; LPT lands within a few % of it) or the exact lock-step count (tile)."""
+        if granularity is Granularity.PE:
+            return max(load_lower_bound(self.g, p), pigeonhole_bound(self.g_desc, p))
+        return int(tile_masks(self.mask, p)[::p].sum())  # PE 0 has a row in every tile
+
+    def cycles(self, p: int, granularity: Granularity) -> int:
+        compute = (self.taps * self.loads(p, granularity) + PIXEL_OVERHEAD_CYCLES) * self.out_pixels
+        return max(compute, self.stream)
+
+    def resources(self, p: int, granularity: Granularity, family: Family) -> cost.Resources:
+        """Estimated cost at P: every PE holds its share of the words and rows."""
+        if granularity is Granularity.PE:
+            words = -(-int(self.g.sum()) * self.taps // p)
+        else:
+            words = self.loads(p, granularity) * self.taps
+        return cost.mac_engine_cost(self.shape, [words] * p, [-(-self.rows // p)] * p, family)
+
+
+def _bits(node: Node) -> int:
+    return node.qtype.bits if node.qtype is not None else DEFAULT_ACT_BITS
+
+
+def _max_abs(node: Node) -> int:
+    return node.qtype.max_abs if node.qtype is not None else (1 << (DEFAULT_ACT_BITS - 1))
+
+
+def acc_bits(attrs: MacAttrs, src: Node) -> int:
+    """attrs.acc_bits if lowering set it, else DESIGN §2: signed width of max_m sum|w| * max|x|."""
+    if attrs.acc_bits:
+        return attrs.acc_bits
+    w = np.abs(attrs.weights.values).reshape(attrs.weights.values.shape[0], -1)
+    return signed_width(int(w.sum(axis=1).max(initial=0)) * _max_abs(src))
+
+
+def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
+    a: MacAttrs = node.attrs
+    src = graph.node(node.inputs[0])
+    layout = lane_layout(a, simd)
+    window = node.op is Op.CONV2D and (a.kernel != (1, 1) or a.stride != (1, 1) or any(a.padding))
+    w = a.weights
+    shape = cost.MacShape(
+        simd=simd, act_bits=_bits(src), out_bits=_bits(node), acc_bits=acc_bits(a, src),
+        weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
+        in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
+        kernel=a.kernel, window=window)
+    pixels = math.prod(node.shape[:-1]) if len(node.shape) > 1 else 1
+    stream = max(cost.stream_cycles(src.shape, simd), cost.stream_cycles(node.shape, simd))
+    return MacLayer(node.name, node.op.value, node.inputs, layout, shape, pixels, w.kind.value, stream)
+
+
+def fill_pixels(graph: Graph, node: Node) -> int:
+    """Pixels an engine holds back before its first output (module docstring)."""
+    if node.op in (Op.CONV2D, Op.MAXPOOL, Op.AVGPOOL) and len(graph.node(node.inputs[0]).shape) == 3:
+        kh, kw = node.attrs.kernel
+        return (kh // 2) * graph.node(node.inputs[0]).shape[1] + kw // 2 + 1
+    return 1
+
+
+def delays(graph: Graph) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n in graph.nodes:
+        base = max((out[i] for i in n.inputs), default=0)
+        out[n.name] = base + (0 if n.op is Op.INPUT else fill_pixels(graph, n))
+    return out
+
+
+def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
+                 delay: dict[str, int]) -> FixedEngine | None:
+    """Cost of a non-MAC engine, or None for nodes that are no engine (input, flatten)."""
+    if node.op in (Op.INPUT, Op.FLATTEN):
+        return None
+    src = graph.node(node.inputs[0])
+    a_bits, o_bits = _bits(src), _bits(node)
+    cycles = max(cost.stream_cycles(src.shape, simd), cost.stream_cycles(node.shape, simd))
+    if node.op in (Op.MAXPOOL, Op.AVGPOOL):
+        k = node.attrs.kernel
+        acc = signed_width(k[0] * k[1] * _max_abs(src))
+        res = cost.pool_cost(src.shape, k, a_bits, acc, o_bits, simd, node.op is Op.AVGPOOL, family)
+    elif node.op is Op.GLOBALAVGPOOL:
+        acc = signed_width(math.prod(src.shape[:-1]) * _max_abs(src))
+        res = cost.gap_cost(src.shape[-1], acc, o_bits, simd, family)
+    elif node.op is Op.ADD:
+        gap = abs(delay[node.inputs[0]] - delay[node.inputs[1]]) + 1
+        res = cost.add_cost(a_bits, o_bits, simd, gap * -(-node.shape[-1] // simd), family)
+    else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
+        res = cost.requant_cost(a_bits, o_bits, simd, family)
+    return FixedEngine(node.name, node.op.value, node.inputs, cycles, res)

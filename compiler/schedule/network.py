@@ -1,0 +1,208 @@
+"""The schedule pass over a whole graph: fold, schedule every MAC layer, cost every engine.
+
+`schedule_network(graph, board, ...)` returns a `NetworkSchedule`: the
+`LayerSchedule` of every Conv/Dense (in graph order), and per engine its
+cycles per frame and estimated resources. Dataflow throughput is
+`clock / max engine cycles`; latency is the longest input-to-output path of
+engine cycles plus `ENGINE_FILL_CYCLES` per engine on it (pessimistic: it
+assumes no overlap between engines, as FINN's critical path does).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..board import Board
+from ..errors import ModelError, OptionError, BoardError
+from ..ir.graph import Graph
+from . import cost
+from .folding import Folding, fold, max_throughput, min_pe, not_fitting
+from .layer import LayerSchedule, schedule_layer
+from .model import FixedEngine, MacLayer, delays, fixed_engine, mac_layer
+from .options import Granularity, check_simd
+
+SCHEMA_VERSION = 1
+# The search folds on estimates (balanced loads); if the real schedules come out
+# over budget, it folds again against a budget shrunk by the next margin.
+MARGINS = (0.0, 0.02, 0.05, 0.1, 0.2)
+
+
+@dataclass(frozen=True)
+class EngineCost:
+    """One engine: its upstream engines, cycles per frame and estimated resources."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...]
+    cycles: int
+    resources: cost.Resources
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "op": self.op, "inputs": list(self.inputs),
+                "cycles": self.cycles, **self.resources.as_dict()}
+
+    @staticmethod
+    def from_json(d: dict) -> "EngineCost":
+        res = cost.Resources(d["lut"], d["ff"], d["bram18"], d["dsp"])
+        return EngineCost(d["name"], d["op"], tuple(d["inputs"]), d["cycles"], res)
+
+
+@dataclass(frozen=True)
+class NetworkSchedule:
+    model: str
+    board: str
+    part: str
+    clock_mhz: float
+    simd: int
+    granularity: Granularity
+    mode: str
+    target_cycles: int
+    layers: tuple[LayerSchedule, ...]
+    engines: tuple[EngineCost, ...]
+
+    @property
+    def bottleneck(self) -> EngineCost:
+        return max(self.engines, key=lambda e: e.cycles)  # first on ties
+
+    @property
+    def fps(self) -> float:
+        return self.clock_mhz * 1e6 / self.bottleneck.cycles
+
+    @property
+    def latency_cycles(self) -> int:
+        done: dict[str, int] = {}
+        for e in self.engines:
+            done[e.name] = max((done[i] for i in e.inputs), default=0) + e.cycles + cost.ENGINE_FILL_CYCLES
+        return max(done.values())
+
+    @property
+    def resources(self) -> cost.Resources:
+        return cost.total(e.resources for e in self.engines)
+
+    def layer(self, name: str) -> LayerSchedule:
+        return next(l for l in self.layers if l.name == name)
+
+    def engine(self, name: str) -> EngineCost:
+        return next(e for e in self.engines if e.name == name)
+
+    def to_json(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, "model": self.model, "board": self.board,
+                "part": self.part, "clock_mhz": self.clock_mhz, "simd": self.simd,
+                "granularity": self.granularity.value, "mode": self.mode,
+                "target_cycles": self.target_cycles,
+                "engines": [e.to_json() for e in self.engines],
+                "layers": [l.to_json() for l in self.layers]}
+
+    @staticmethod
+    def from_json(d: dict) -> "NetworkSchedule":
+        if d.get("schema_version") != SCHEMA_VERSION:
+            raise ModelError(f"schedule schema_version {d.get('schema_version')} is not "
+                             f"{SCHEMA_VERSION}; recompile the model with this tritium")
+        return NetworkSchedule(
+            d["model"], d["board"], d["part"], d["clock_mhz"], d["simd"],
+            Granularity(d["granularity"]), d["mode"], d["target_cycles"],
+            tuple(LayerSchedule.from_json(l) for l in d["layers"]),
+            tuple(EngineCost.from_json(e) for e in d["engines"]))
+
+
+def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
+                     simd: int | None = None, target_fps: float | None = None,
+                     granularity: Granularity = Granularity.PE,
+                     check_fit: bool = True) -> NetworkSchedule:
+    """Fold, schedule and cost `graph` on `board` (see folding.py for the modes).
+
+    `check_fit=False` returns a design even if it exceeds the board (benchmarks
+    measure schedule quality at a fixed `pe` on models no board holds)."""
+    s = check_simd(board.simd if simd is None else simd)
+    _check_options(pe, target_fps)
+    layers = [mac_layer(graph, n, s) for n in graph.macs()]
+    if not layers:
+        raise ModelError(f"model '{graph.name}' has no Conv or Dense layer to schedule")
+    delay = delays(graph)
+    fixed = [e for n in graph.nodes
+             if (e := fixed_engine(graph, n, s, board.family, delay)) is not None and not n.op.is_mac]
+    for margin in MARGINS:
+        folding = fold(layers, fixed, board, granularity, pe=pe, target_fps=target_fps, margin=margin)
+        scheds = {l.name: _schedule(l, folding.pe[l.name], granularity) for l in layers}
+        if folding.mode != "fixed-pe":
+            _relax(layers, scheds, fixed, granularity)
+        net = _assemble(graph, board, s, granularity, folding, layers, scheds, fixed)
+        if folding.mode != "max-throughput" or not net.resources.over(board.usable()):
+            break
+    if check_fit:
+        _check_fit(net, board, layers, fixed, granularity, folding, target_fps)
+    return net
+
+
+def _check_options(pe, target_fps) -> None:
+    if pe is not None and (not isinstance(pe, int) or pe < 1):
+        raise OptionError(f"--pe {pe} must be an integer >= 1")
+    if target_fps is not None and not target_fps > 0:
+        raise OptionError(f"--target-fps {target_fps} must be a positive number of frames per second")
+    if pe is not None and target_fps is not None:
+        raise OptionError("--pe and --target-fps both choose P; give one of them")
+
+
+def _schedule(layer: MacLayer, p: int, gran: Granularity) -> LayerSchedule:
+    return schedule_layer(layer.layout, p, name=layer.name, op=layer.op,
+                          weight_kind=layer.weight_kind, weight_bits=layer.shape.weight_bits,
+                          out_pixels=layer.out_pixels, granularity=gran)
+
+
+def _engine_cycles(layer: MacLayer, sched: LayerSchedule) -> int:
+    return max(sched.cycles, layer.stream)
+
+
+def _relax(layers, scheds, fixed, gran) -> None:
+    """Give back PEs that the real bottleneck does not need (FINN's second pass)."""
+    t = max([_engine_cycles(l, scheds[l.name]) for l in layers] + [f.cycles for f in fixed])
+    for l in layers:
+        p = min_pe(l, t, gran)
+        if p is not None and p < scheds[l.name].pe:
+            cand = _schedule(l, p, gran)
+            if _engine_cycles(l, cand) <= t:
+                scheds[l.name] = cand
+
+
+def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) -> NetworkSchedule:
+    engines = {f.name: f for f in fixed}
+    for l in layers:
+        sc = scheds[l.name]
+        res = cost.mac_engine_cost(l.shape, sc.words_per_pe(), [len(p.rows) for p in sc.pes],
+                                   board.family)
+        engines[l.name] = FixedEngine(l.name, l.op, l.inputs, _engine_cycles(l, sc), res)
+    ordered = [engines[n.name] for n in graph.nodes if n.name in engines]
+    costs = tuple(EngineCost(e.name, e.op, _upstream(graph, e.inputs, engines), e.cycles, e.resources)
+                  for e in ordered)
+    return NetworkSchedule(graph.name, board.name, board.part, board.clock_mhz, s, gran,
+                           folding.mode, folding.target_cycles,
+                           tuple(scheds[l.name] for l in layers), costs)
+
+
+def _upstream(graph: Graph, inputs, engines) -> tuple[str, ...]:
+    """Nearest engines upstream, looking through nodes that are no engine (flatten)."""
+    out: list[str] = []
+    for i in inputs:
+        if i in engines:
+            out.append(i)
+        else:
+            out.extend(_upstream(graph, graph.node(i).inputs, engines))
+    return tuple(dict.fromkeys(out))
+
+
+def _check_fit(net, board, layers, fixed, gran, folding, target_fps) -> None:
+    need = net.resources
+    if not need.over(board.usable()):
+        return
+    if folding.mode == "fixed-pe":
+        fix = "lower --pe, or leave it out to let the folding search choose P per layer"
+        raise BoardError(not_fitting(need, board, f"with --pe {max(l.pe for l in net.layers)}", fix))
+    if folding.mode == "target-fps":
+        try:
+            best = board.clock_hz / max_throughput(layers, fixed, board, gran).target_cycles
+            reach = f"this board reaches about {best:,.1f} fps"
+        except BoardError:
+            reach = "the model does not fit this board at any fps"
+        fix = (f"lower --target-fps ({reach}), use a bigger board, or compress harder "
+               "(fewer nonzero PE groups)")
+        raise BoardError(not_fitting(need, board, f"at {target_fps:g} fps", fix))
+    raise BoardError(not_fitting(need, board, "with the folding search's choice of P"))

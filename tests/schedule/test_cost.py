@@ -1,0 +1,83 @@
+"""Cost-model formulas, pinned (DESIGN §4; formulas in compiler/schedule/cost.py)."""
+from __future__ import annotations
+
+import pytest
+
+from compiler.board import Family
+from compiler.schedule import cost
+from compiler.schedule.cost import MacShape, Resources
+
+
+def shape(ternary=True, s=16, a=8, acc=24, w=2, window=True):
+    return MacShape(simd=s, act_bits=a, out_bits=8, acc_bits=acc, weight_bits=w, ternary=ternary,
+                    in_words=4 * 9, rows=64, in_shape=(56, 56, 64), kernel=(3, 3), window=window)
+
+
+def test_ternary_lane_bank_matches_yosys_anchor():
+    # yosys tern8x16h on xc7: 279 LUT, no DSP; formula 2*A*S + acc = 280
+    assert cost.lane_bank(shape(), Family.XC7) == Resources(lut=280, ff=16 * 8 + 24, dsp=0)
+    assert cost.lane_bank(shape(), Family.ECP5).lut == 420  # x1.5 for LUT4
+
+
+def test_int8_lane_bank_uses_one_dsp_per_lane():
+    # yosys mac8x16h on xc7: 275 LUT + 16 DSP48E1; formula S*(A+W) + acc = 280
+    assert cost.lane_bank(shape(False, w=8), Family.XC7) == Resources(lut=280, ff=152, dsp=16)
+
+
+@pytest.mark.parametrize("w,d,n", [(1, 16384, 1), (2, 8193, 2), (4, 4096, 1), (8, 2049, 2),
+                                   (32, 600, 2), (36, 512, 1), (72, 512, 2), (128, 576, 8)])
+def test_bram18_aspect_ratios(w, d, n):
+    assert cost.bram18(w, d) == n
+
+
+def test_small_memories_go_to_luts():
+    assert cost.memory(32, 128, Family.XCUP) == Resources(lut=64)
+    assert cost.memory(32, 128, Family.ECP5) == Resources(lut=256)
+    assert cost.memory(32, 129, Family.XCUP) == Resources(bram18=1)  # 512x36
+    assert cost.memory(0, 100, Family.XC7) == Resources()
+
+
+def test_dsp_per_multiply_by_family():
+    assert cost.dsp_per_multiply(24, 16, Family.XC7) == 1
+    assert cost.dsp_per_multiply(26, 16, Family.XC7) == 2
+    assert cost.dsp_per_multiply(26, 16, Family.XCUP) == 1
+    assert cost.dsp_per_multiply(24, 16, Family.ECP5) == 2
+
+
+def test_pe_cost_is_sum_of_parts():
+    m = shape()
+    pe = cost.pe_cost(m, words=200, rows=8, family=Family.XCUP)
+    # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT, ROM 32x200 -> 1 BRAM,
+    # input buffer 128 x 72 -> 128*2 LUT, control 40/32
+    assert pe == Resources(lut=280 + 40 + 48 + 256 + 40, ff=152 + 32 + 32, bram18=1, dsp=1)
+
+
+def test_window_unit_and_stream():
+    m = shape()
+    # 2 line buffers of 128 bits x 56*4 words -> ceil(224/512)*ceil(128/36) = 4 BRAM18 each
+    assert cost.window_unit(m, Family.XCUP) == Resources(lut=2 * 16 * 8 + 64, ff=3 * 16 * 8 + 64,
+                                                          bram18=8)
+    assert cost.window_unit(shape(window=False), Family.XCUP) == Resources(lut=64, ff=64)
+    assert cost.stream_cycles((56, 56, 64), 16) == 56 * 56 * 4
+    assert cost.stream_cycles((1000,), 16) == 63
+
+
+def test_mac_engine_groups_equal_pes():
+    m = shape()
+    one = cost.pe_cost(m, 100, 4, Family.XCUP)
+    eng = cost.mac_engine_cost(m, [100, 100, 100], [4, 4, 4], Family.XCUP)
+    assert eng == cost.window_unit(m, Family.XCUP) + one.times(3) + cost.collector(m, Family.XCUP)
+
+
+def test_other_engines():
+    assert cost.add_cost(8, 8, 16, 0, Family.XCUP) == Resources(
+        lut=16 * (16 + 16 + 16) + 64, ff=16 * 40 + 64, dsp=32)
+    assert cost.gap_cost(512, 20, 8, 16, Family.XCUP) == Resources(
+        lut=16 * 20 + 16 + 64, ff=16 * 20 + 64, bram18=cost.bram18(20, 512), dsp=1)
+    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, Family.XCUP) == Resources(
+        lut=16 * 8 + 64, ff=2 * 16 * 8 + 64, bram18=4)
+
+
+def test_resources_over_budget():
+    r = Resources(lut=10, ff=5, bram18=3, dsp=0)
+    assert r.over({"lut": 8, "ff": 5, "bram18": 1, "dsp": 0}) == {"lut": 2, "bram18": 2}

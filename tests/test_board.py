@@ -1,0 +1,94 @@
+"""Board profiles: shipped data and validation errors."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from compiler.board import BOARDS_DIR, KEYS, Family, board_from_dict, known_boards, load_board
+from compiler.errors import BoardError
+
+DATASHEET = {  # part, LUT, FF, DSP, BRAM18, URAM
+    "pynq-z2": ("xc7z020clg400-1", 53200, 106400, 220, 280, 0),
+    "ultra96-v2": ("xczu3eg-sbva484-1-e", 70560, 141120, 360, 432, 0),
+    "zcu102": ("xczu9eg-ffvb1156-2-e", 274080, 548160, 2520, 1824, 0),
+    "zcu104": ("xczu7ev-ffvc1156-2-e", 230400, 460800, 1728, 624, 96),
+    "kv260": ("xck26-sfvc784-2LV-c", 117120, 234240, 1248, 288, 64),
+    "alveo-u250": ("xcu250-figd2104-2L-e", 1728000, 3456000, 12288, 5376, 1280),
+    "ulx3s": ("LFE5U-85F-6BG381C", 83640, 83640, 156, 208, 0),
+}
+
+
+def test_known_boards():
+    assert known_boards() == sorted(DATASHEET)
+
+
+@pytest.mark.parametrize("name", sorted(DATASHEET))
+def test_shipped_profiles_match_datasheets(name):
+    b = load_board(name)
+    assert (b.part, b.lut, b.ff, b.dsp, b.bram18, b.uram) == DATASHEET[name]
+    assert b.name == name and b.source and 0 < b.usable_fraction <= 1 and b.simd == 16
+
+
+def test_families_and_usable():
+    assert load_board("pynq-z2").family is Family.XC7
+    assert load_board("ulx3s").family is Family.ECP5
+    assert load_board("zcu102").usable() == {"lut": 219264, "ff": 438528, "bram18": 1459, "dsp": 2016}
+
+
+def test_load_by_path(tmp_path):
+    p = tmp_path / "mine.yaml"
+    p.write_text((BOARDS_DIR / "zcu102.yaml").read_text())
+    assert load_board(p) == load_board("zcu102")
+
+
+def test_unknown_board_lists_known_and_suggests():
+    with pytest.raises(BoardError, match=r"unknown board 'zcu12'; did you mean 'zcu102'\? known "
+                                         r"boards: alveo-u250, kv260, pynq-z2"):
+        load_board("zcu12")
+
+
+def _data():
+    return yaml.safe_load((BOARDS_DIR / "kv260.yaml").read_text())
+
+
+def test_unknown_key_named_with_file_and_valid_keys():
+    d = _data() | {"lutz": 3}
+    with pytest.raises(BoardError, match=r"unknown key 'lutz' \(did you mean 'lut'\?\) in board "
+                                         r"profile f.yaml; valid keys: name, part, family"):
+        board_from_dict(d, "f.yaml")
+
+
+def test_missing_key():
+    d = _data()
+    del d["dsp"], d["simd"]
+    with pytest.raises(BoardError, match=r"missing keys dsp, simd in board profile f.yaml; valid keys"):
+        board_from_dict(d, "f.yaml")
+
+
+@pytest.mark.parametrize("key,value,msg", [
+    ("lut", "many", r"key 'lut' in board profile f.yaml must be int, got 'many'"),
+    ("lut", True, r"key 'lut' .* must be int"),
+    ("clock_mhz", "fast", r"must be int or float"),
+    ("family", "stratix", r"key 'family' .* is 'stratix'; use one of xc7, xcup, ecp5"),
+    ("simd", 12, r"power of two in 1..256"),
+    ("usable_fraction", 1.5, r"must be in \(0, 1\]"),
+    ("dsp", -1, r"negative"),
+])
+def test_bad_values(key, value, msg):
+    with pytest.raises(BoardError, match=msg):
+        board_from_dict(_data() | {key: value}, "f.yaml")
+
+
+def test_not_a_mapping_and_unreadable(tmp_path):
+    with pytest.raises(BoardError, match="must be a mapping"):
+        board_from_dict([1, 2], "f.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed")
+    with pytest.raises(BoardError, match="cannot read board profile"):
+        load_board(bad)
+    with pytest.raises(BoardError, match="does not exist"):
+        load_board(tmp_path / "nope.yaml")
+
+
+def test_keys_cover_dataclass():
+    assert set(KEYS) == set(_data())
