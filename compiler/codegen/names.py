@@ -65,10 +65,10 @@ class Namer:
         if name not in self._map:
             base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "node"
             base = base[:48].rstrip("_")
-            if not base[0].isalpha():
+            if not base[0].isalpha() or base.startswith("ap_"):  # Vitis owns the ap_ prefix
                 base = "n_" + base
             ident, i = base, 2
-            while ident in self._taken or ident.startswith("ap_") or ident.endswith("_r"):
+            while ident in self._taken:
                 ident, i = f"{base}_{i}", i + 1
             self._taken.add(ident)
             self._map[name] = ident

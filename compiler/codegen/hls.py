@@ -1,0 +1,516 @@
+"""HLS C++ backend: the lowered graph and its schedule -> a Vitis HLS project (a `Plan`).
+
+Lower first, render last (STYLE 5): `build_context` turns the graph and the
+`NetworkSchedule` into plain values (identifiers, widths, loop bounds, ROM
+contents as C initialisers); the Jinja templates of `hls_templates/hls/`
+only loop over them, and instantiate the hand-written library of
+`hls_templates/lib/hls/` (copied into the project, so it is self-contained).
+
+The machine is docs/architecture.md's: one engine per node, joined by FIFOs
+carrying one pixel per transfer. A tensor read by several engines goes
+through `fork2` engines (a stream has one reader in a dataflow region); an
+Add's operand FIFO gets the depth of `compiler.schedule.model.delays`. Each
+Conv/Dense engine runs exactly the programs of its `LayerSchedule`: the
+rows, item masks and packed ROM words are taken from the schedule, never
+re-derived.
+
+Every model name goes through one `Namer`; per-layer code lives in
+`namespace net` under prefixed names, so only the top function is a bare
+(sanitized) identifier.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+
+import numpy as np
+
+from ..errors import BoardError, ModelError, UnsupportedError
+from ..ir.graph import Graph, Node
+from ..ir.ops import Op, Stage
+from ..ir.types import QType, Requant, signed_width
+from ..schedule.layer import LayerSchedule
+from ..schedule.model import delays
+from ..schedule.options import LaneAxis
+from ..schedule.pack import mask_items, word_lanes
+from .names import Namer
+from .plan import Plan
+from .render import TEMPLATES, environment, header
+
+LIB_DIR = TEMPLATES / "lib" / "hls"
+# Identifiers the generated code itself uses at global scope or in the testbench.
+RESERVED = frozenset({"net", "tritium", "hls", "in_stream", "out_stream", "axis_in_t", "axis_out_t",
+                      "tritium_compat", "top", "main"})
+DEFAULT_FIFO_DEPTH = 2
+MANIFEST = "hls/tritium_hls.json"
+
+
+# --------------------------------------------------------------------------- literals
+
+def c_type(q: QType) -> str:
+    return f"ap_{'' if q.signed else 'u'}int<{q.bits}>"
+
+
+def c_int(v: int) -> str:
+    """An integer literal that is `long long` whatever its size (INT64_MIN never occurs)."""
+    v = int(v)
+    assert -(1 << 63) < v < (1 << 63), v
+    return f"{v}LL" if v >= 0 else f"(-{-v}LL)"
+
+
+def c_array(a: np.ndarray) -> str:
+    """Nested C initialiser of an integer array, one innermost row per line."""
+    a = np.asarray(a, dtype=np.int64)
+    if a.ndim == 1:
+        return "{" + ", ".join(str(int(v)) for v in a) + "}"
+    inner = ",\n".join(c_array(s) for s in a)
+    return "{\n" + inner + "}"
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    ctype: str
+    depth: int
+
+
+# --------------------------------------------------------------------------- engines
+
+def _shape_hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    return (shape[0], shape[1], shape[2]) if len(shape) == 3 else (1, 1, shape[0])
+
+
+def _pixel_type(q: QType, shape) -> str:
+    return f"tritium::pixel<{c_type(q)}, {_shape_hwc(shape)[2]}>"
+
+
+def _requant_arrays(r: Requant, n: int) -> list[dict]:
+    mult = np.broadcast_to(r.mult, (n,)) if r.mult.size == 1 else r.mult
+    bias = np.broadcast_to(r.bias, (n,)) if r.bias.size == 1 else r.bias
+    assert len(mult) == n and len(bias) == n, "requant arrays must have one entry per channel"
+    return [_array("int", "MULT", mult), _array("long long", "BIAS", bias)]
+
+
+def _requant_scalars(r: Requant) -> list[dict]:
+    return [_scalar("int", "SHIFT", r.shift), _scalar("long long", "LO", c_int(r.lo)),
+            _scalar("long long", "HI", c_int(r.hi))]
+
+
+def _scalar(ctype: str, name: str, value) -> dict:
+    return {"ctype": ctype, "name": name, "value": str(value)}
+
+
+def _array(ctype: str, name: str, values) -> dict:
+    values = np.asarray(values, dtype=np.int64)
+    if values.size == 0:  # C has no empty arrays; the padding is never read
+        values = np.zeros((1,) * max(values.ndim, 1), dtype=np.int64)
+    dims = "".join(f"[{d}]" for d in values.shape)
+    return {"ctype": ctype, "name": name, "dims": dims, "init": c_array(values)}
+
+
+def _window(src_shape, out_shape, kernel, stride, padding, pad_value: int) -> list[dict]:
+    h, w, c = _shape_hwc(src_shape)
+    oh, ow, _ = _shape_hwc(out_shape)
+    vals = dict(H=h, W=w, C=c, KH=kernel[0], KW=kernel[1], SH=stride[0], SW=stride[1],
+                PT=padding[0], PL=padding[1], OH=oh, OW=ow, PAD=pad_value)
+    return [_scalar("int", k, v) for k, v in vals.items()]
+
+
+class _Builder:
+    """Collects engines and streams while walking the graph once, in order."""
+
+    def __init__(self, g: Graph, schedules: dict[str, LayerSchedule], namer: Namer):
+        self.g, self.sched, self.namer = g, schedules, namer
+        self.engines: list[dict] = []
+        self.streams: list[Stream] = []
+        self.alias: dict[str, str] = {}          # node -> node whose stream it is (flatten of a vector)
+        self.readers: dict[str, list[str]] = {}  # tensor -> the stream each reader gets, in order
+        self.delay = delays(g)
+        self.pending: list[dict] = []
+
+    def tensor(self, name: str) -> str:
+        return self.alias.get(name, name)
+
+    def ident(self, name: str) -> str:
+        return self.namer(name)
+
+    # ---- streams and forks ----
+    def plan_streams(self) -> None:
+        """One stream per tensor; a tensor with k readers gets k-1 fork2 engines."""
+        reads: dict[str, int] = {}
+        for n in self.g.nodes[1:]:
+            if n.op is Op.FLATTEN and len(self.g.node(n.inputs[0]).shape) == 1:
+                self.alias[n.name] = self.tensor(n.inputs[0])
+                continue
+            for i in n.inputs:
+                reads[self.tensor(i)] = reads.get(self.tensor(i), 0) + 1
+        out = self.tensor(self.g.output)
+        reads[out] = reads.get(out, 0) + 1
+        self.reads = reads
+
+    def add_stream(self, name: str, node: Node, depth: int = DEFAULT_FIFO_DEPTH) -> str:
+        self.streams.append(Stream(name, _pixel_type(node.qtype, node.shape), depth))
+        return name
+
+    def produce(self, node: Node) -> str:
+        """The stream `node` writes; forks fan it out to its readers."""
+        base = f"st_{self.ident(node.name)}"
+        self.add_stream(base, node)
+        k = self.reads.get(node.name, 0)
+        if k == 0:
+            raise ModelError(f"node '{node.name}' has no reader; run dce before code generation")
+        outs, src = [], base
+        ctype, (h, w, c) = c_type(node.qtype), _shape_hwc(node.shape)
+        for j in range(k - 1):
+            a = self.add_stream(f"{base}_R{j}", node)
+            b = self.add_stream(f"{base}_R{k - 1}" if j == k - 2 else f"{base}_F{j}", node)
+            self.pending.append({"kind": "fork", "id": f"{self.ident(node.name)}_fork{j}", "cfg": None,
+                                 "call": f"tritium::fork2<{ctype}, {c}, {h * w}>({src}, {a}, {b});"})
+            outs.append(a)
+            src = b
+        outs.append(src)
+        self.readers[node.name] = outs
+        return base
+
+    def flush_forks(self) -> None:
+        """Forks run after the engine that feeds them (engine order is C-simulation order)."""
+        self.engines.extend(self.pending)
+        self.pending = []
+
+    def consume(self, tensor: str) -> str:
+        return self.readers[self.tensor(tensor)].pop(0)
+
+    def stream_of(self, name: str) -> Stream:
+        return next(s for s in self.streams if s.name == name)
+
+    def deepen(self, stream: str, depth: int) -> None:
+        i = next(k for k, s in enumerate(self.streams) if s.name == stream)
+        s = self.streams[i]
+        self.streams[i] = Stream(s.name, s.ctype, max(s.depth, depth))
+
+    # ---- engine kinds ----
+    def engine(self, n: Node, kind: str, fn: str, types: dict[str, str], scalars: list[dict],
+               arrays: list[dict], ins: list[str]) -> None:
+        eid = self.ident(n.name)
+        out = self.produce(n)
+        self.engines.append({
+            "kind": kind, "id": eid, "op": n.op.value,
+            "cfg": {"name": f"cfg_{eid}",
+                    "types": [{"name": k, "ctype": v} for k, v in types.items()],
+                    "scalars": scalars, "arrays": arrays},
+            "call": f"{fn}<net::cfg_{eid}>({', '.join(ins + [out])});"})
+        self.flush_forks()
+
+    def mac(self, n: Node) -> None:
+        a = n.attrs
+        src = self.g.node(n.inputs[0])
+        s = self.sched.get(n.name)
+        if s is None:
+            raise ModelError(f"the schedule has no layer '{n.name}'; schedule this graph "
+                             "(compiler.schedule.schedule_network) before generating HLS")
+        _check_layer(n, src, s)
+        ternary = s.weight_kind == "ternary"
+        c_in = _shape_hwc(src.shape)[2]
+        groups = a.groups
+        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{a.acc_bits}>",
+                 "pe": f"tritium::pe_{'ternary' if ternary else 'int'}<cfg_{self.ident(n.name)}>"}
+        roms = _pe_roms(s)
+        scalars = _window(src.shape, n.shape, a.kernel, a.stride, a.padding, 0) + [
+            _scalar("int", k, v) for k, v in dict(
+                M=s.rows, GROUPS=groups, CPG=c_in // groups, MPG=s.rows // groups, P=s.pe, S=s.simd,
+                ITEMS=s.items_per_row, TAPS=s.taps, FLAT=int(s.lane_axis is LaneAxis.FLAT),
+                MAX_ROWS=roms["ROW"].shape[1], MAX_ENTRIES=roms["ITEM"].shape[1],
+                MAX_WORDS=roms["LANES"].shape[1]).items()] + _requant_scalars(a.requant)
+        lanes = roms.pop("LANES")
+        arrays = [_array("int", k, v) for k, v in roms.items()]
+        arrays.append(_array("tritium::code_t", "CODE", lanes & 3) if ternary
+                      else _array(f"ap_int<{s.weight_bits}>", "WEIGHT", lanes))
+        arrays += _requant_arrays(a.requant, s.rows)
+        self.engine(n, "mac", "tritium::mac_engine", types, scalars, arrays, [self.consume(src.name)])
+
+    def pool(self, n: Node) -> None:
+        a = n.attrs
+        src = self.g.node(n.inputs[0])
+        if n.op is Op.MAXPOOL:
+            self.engine(n, "maxpool", "tritium::maxpool", {"act_t": c_type(n.qtype)},
+                        _window(src.shape, n.shape, a.kernel, a.stride, a.padding, n.qtype.lo), [],
+                        [self.consume(src.name)])
+            return
+        acc = signed_width(a.kernel[0] * a.kernel[1] * src.qtype.max_abs)
+        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{acc}>"}
+        c = _shape_hwc(n.shape)[2]
+        self.engine(n, "avgpool", "tritium::avgpool", types,
+                    _window(src.shape, n.shape, a.kernel, a.stride, a.padding, 0) + _requant_scalars(a.requant),
+                    _requant_arrays(a.requant, c), [self.consume(src.name)])
+
+    def gap(self, n: Node) -> None:
+        src = self.g.node(n.inputs[0])
+        h, w, c = _shape_hwc(src.shape)
+        acc = signed_width(h * w * src.qtype.max_abs)
+        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{acc}>"}
+        scalars = [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c)] + _requant_scalars(n.attrs.requant)
+        self.engine(n, "gap", "tritium::global_avgpool", types, scalars,
+                    _requant_arrays(n.attrs.requant, c), [self.consume(src.name)])
+
+    def requant(self, n: Node) -> None:
+        src = self.g.node(n.inputs[0])
+        h, w, c = _shape_hwc(n.shape)
+        r = n.attrs.requant
+        self.engine(n, "requant", "tritium::requant_engine",
+                    {"in_t": c_type(src.qtype), "out_t": c_type(n.qtype)},
+                    [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c)] + _requant_scalars(r),
+                    _requant_arrays(r, c), [self.consume(src.name)])
+
+    def add(self, n: Node) -> None:
+        r = n.attrs.requant
+        a, b = (self.g.node(i) for i in n.inputs)
+        h, w, c = _shape_hwc(n.shape)
+        ins = [self.consume(a.name), self.consume(b.name)]
+        # The operand that arrives first waits in its FIFO for the other (skip FIFO).
+        gap = abs(self.delay[a.name] - self.delay[b.name]) + 1
+        early = ins[0] if self.delay[a.name] < self.delay[b.name] else ins[1]
+        self.deepen(early, gap + DEFAULT_FIFO_DEPTH)
+        types = {"a_t": c_type(a.qtype), "b_t": c_type(b.qtype), "out_t": c_type(n.qtype)}
+        scalars = [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c),
+                   _scalar("long long", "MA", c_int(r.mult[0])), _scalar("long long", "MB", c_int(r.mult[1])),
+                   _scalar("long long", "B", c_int(r.bias[0]))] + _requant_scalars(r)
+        self.engine(n, "add", "tritium::residual_add", types, scalars, [], ins)
+
+    def flatten(self, n: Node) -> None:
+        if n.name in self.alias:
+            return
+        src = self.g.node(n.inputs[0])
+        h, w, c = _shape_hwc(src.shape)
+        ins = self.consume(src.name)
+        eid = self.ident(n.name)
+        out = self.produce(n)
+        self.engines.append({"kind": "flatten", "id": eid, "cfg": None,
+                             "call": f"tritium::flatten<{c_type(src.qtype)}, {h * w}, {c}>({ins}, {out});"})
+        self.flush_forks()
+
+
+def _check_layer(n: Node, src: Node, s: LayerSchedule) -> None:
+    """The schedule's lane layout must be the one `lane_vector` builds (docs/architecture.md)."""
+    a = n.attrs
+    kk = a.kernel[0] * a.kernel[1]
+    cpg = _shape_hwc(src.shape)[2] // a.groups
+    flat = s.lane_axis is LaneAxis.FLAT
+    taps, items = (1, -(-kk * cpg // s.simd)) if flat else (kk, -(-cpg // s.simd))
+    if (s.rows, s.taps, s.items_per_row, s.weight_kind) != (
+            a.weights.values.shape[0], taps, items, a.weights.kind.value):
+        raise ModelError(f"the schedule of layer '{n.name}' does not match the graph "
+                         f"({s.rows} rows, {s.items_per_row} items of {s.taps} taps, {s.weight_kind}); "
+                         "reschedule this graph")
+
+
+def _pe_roms(s: LayerSchedule) -> dict[str, np.ndarray]:
+    """Per-PE program ROMs, padded to the longest PE: rows, items per row, items, lanes."""
+    progs = []
+    for p, prog in enumerate(s.pes):
+        items = [mask_items(m) for m in prog.masks]
+        words = s.pe_words(p)
+        assert len(words) == sum(len(i) for i in items) * s.taps, f"{s.name}: PE {p} ROM length"
+        lanes = [word_lanes(w, s.simd, s.weight_bits) for w in words]
+        progs.append((list(prog.rows), [len(i) for i in items], [j for i in items for j in i], lanes))
+    mr = max(1, max(len(r) for r, *_ in progs))
+    me = max(1, max(len(e) for _, _, e, _ in progs))
+    mw = max(1, max(len(w) for *_, w in progs))
+    out = {"NROWS": np.array([len(r) for r, *_ in progs]),
+           "ROW": np.zeros((s.pe, mr), np.int64), "NITEMS": np.zeros((s.pe, mr), np.int64),
+           "ITEM": np.zeros((s.pe, me), np.int64), "LANES": np.zeros((s.pe, mw, s.simd), np.int64)}
+    for p, (rows, nitems, ents, lanes) in enumerate(progs):
+        out["ROW"][p, :len(rows)] = rows
+        out["NITEMS"][p, :len(nitems)] = nitems
+        out["ITEM"][p, :len(ents)] = ents
+        if lanes:
+            out["LANES"][p, :len(lanes)] = lanes
+    return out
+
+
+DISPATCH = {Op.CONV2D: _Builder.mac, Op.DENSE: _Builder.mac, Op.MAXPOOL: _Builder.pool,
+            Op.AVGPOOL: _Builder.pool, Op.GLOBALAVGPOOL: _Builder.gap, Op.ADD: _Builder.add,
+            Op.FLATTEN: _Builder.flatten, Op.REQUANT: _Builder.requant}
+
+
+# --------------------------------------------------------------------------- context
+
+def _port(q: QType, shape, per_pixel: bool) -> dict:
+    h, w, c = _shape_hwc(shape)
+    bits = q.bits * c if per_pixel else q.bits
+    return {"pixels": h * w, "c": c, "bits": q.bits, "signed": int(q.signed), "act_t": c_type(q),
+            "w": 8 * -(-bits // 8), "size": h * w * c, "shape": list(shape)}
+
+
+def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=None) -> dict:
+    """Plain values for the templates (see the module docstring)."""
+    if g.stage is not Stage.INTEGER:
+        raise ModelError(f"model '{g.name}' is not lowered; run compiler.passes.lower() first")
+    layers = schedule.layers if hasattr(schedule, "layers") else schedule
+    namer = Namer(RESERVED)
+    top = namer(g.name)
+    b = _Builder(g, {l.name: l for l in layers}, namer)
+    b.plan_streams()
+    inp = g.input
+    b.engines.append({"kind": "input", "id": "input", "cfg": None,
+                      "call": f"tritium::axis_unpack<net::cfg_in_port>(in_stream, {b.produce(inp)});"})
+    b.flush_forks()
+    for n in g.nodes[1:]:
+        if n.op not in DISPATCH:
+            raise UnsupportedError(f"the HLS backend has no engine for op '{n.op.value}' (node '{n.name}')")
+        DISPATCH[n.op](b, n)
+    out_node = g.output_node
+    b.engines.append({"kind": "output", "id": "output", "cfg": None,
+                      "call": f"tritium::axis_pack<net::cfg_out_port>({b.consume(out_node.name)}, out_stream);"})
+    assert all(not v for v in b.readers.values()), "every fork output has a reader"
+    if vectors is not None:
+        _check_vectors(g, vectors)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", part or ""):
+        raise BoardError(f"part {part!r} is not a valid FPGA part name (letters, digits, '-', '_', '.')")
+    if not (isinstance(clock_mhz, (int, float)) and 0 < float(clock_mhz) < 2000):
+        raise BoardError(f"clock {clock_mhz!r} MHz is not a valid clock; give a frequency in MHz")
+    period = 1000.0 / float(clock_mhz)
+    return {
+        "header": header(g.fingerprint()), "hash_header": header(g.fingerprint(), "#"),
+        "top": top, "model_hash": g.fingerprint(), "part": part, "clock_mhz": f"{float(clock_mhz):g}",
+        "period_ns": f"{period:.4f}".rstrip("0").rstrip("."),
+        "in_port": _port(inp.qtype, inp.shape, True), "out_port": _port(out_node.qtype, out_node.shape, False),
+        "engines": b.engines, "streams": b.streams,
+        "n_vectors": None if vectors is None else int(vectors.n),
+        "layers": [{"id": namer(n.name), "op": n.op.value} for n in g.nodes if n.op.is_mac],
+        "output_layer": namer(out_node.name),
+    }
+
+
+def _check_vectors(g: Graph, vectors) -> None:
+    meta = vectors.meta
+    if meta.get("input_shape") != list(g.input.shape) or meta.get("output_shape") != list(g.output_node.shape):
+        raise ModelError("the golden vectors do not belong to this model (shapes differ); "
+                         "regenerate them with sim.vectors.make_vectors")
+
+
+# --------------------------------------------------------------------------- render
+
+TEMPLATE_FILES = {  # template -> path in the project ("{top}" is the top function's name)
+    "top.h.j2": "src/{top}.h", "top.cpp.j2": "src/{top}.cpp", "params.h.j2": "src/{top}_params.h",
+    "tb.cpp.j2": "tb/{top}_tb.cpp", "run_hls.tcl.j2": "run_hls.tcl", "hls_config.cfg.j2": "hls_config.cfg",
+    "Makefile.j2": "Makefile", "README.md.j2": "README.md",
+}
+
+
+def generate_hls(graph: Graph, schedule, *, part: str, clock_mhz: float, vectors=None) -> Plan:
+    """The Vitis HLS project of `graph` as a Plan (paths under `hls/`); deterministic."""
+    ctx = build_context(graph, schedule, part=part, clock_mhz=clock_mhz, vectors=vectors)
+    env = environment("hls")
+    plan: Plan = {}
+    for tpl, path in TEMPLATE_FILES.items():
+        plan[f"hls/{path.format(top=ctx['top'])}"] = env.get_template(tpl).render(**ctx)
+    for f in sorted(LIB_DIR.glob("*.h")):
+        plan[f"hls/lib/{f.name}"] = f.read_text()
+    plan[MANIFEST] = json.dumps({
+        "top": ctx["top"], "model": ctx["model_hash"], "output_layer": ctx["output_layer"],
+        "output_node": graph.output, "input_shape": ctx["in_port"]["shape"],
+        "output_shape": ctx["out_port"]["shape"], "layers": ctx["layers"],
+        "sources": [f"src/{ctx['top']}.cpp"], "testbench": f"tb/{ctx['top']}_tb.cpp",
+    }, indent=2, sort_keys=True) + "\n"
+    problems = check_add_only(plan)
+    assert not problems, "; ".join(problems)
+    return plan
+
+
+def library_files() -> dict[str, str]:
+    """The hand-written library, `{file name: text}` (for unit tests and tools)."""
+    return {f.name: f.read_text() for f in sorted(LIB_DIR.glob("*.h"))}
+
+
+# --------------------------------------------------------------------------- add-only check
+
+# Identifiers that hold ternary weight codes in the library's PE; anything
+# assigned from them is tainted too (see `weight_multiplications`).
+WEIGHT_SEEDS = frozenset({"CODE", "code", "codes", "WEIGHT", "weight"})
+_TOKEN = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[A-Za-z_]\w*|\d\w*"
+                    r"|\*=|\+=|-=|<<=|>>=|::|->|==|!=|<=|>=|&&|\|\||\S", re.S)
+_ASSIGN = frozenset({"=", "+=", "-=", "*=", "|=", "&=", "^=", "<<=", ">>="})
+# A `*` after these declares a pointer; after any other operand it multiplies.
+_DECLARATOR = frozenset({"const", "volatile", "void", "char", "short", "int", "long", "unsigned",
+                         "signed", "bool", "float", "double", "auto"})
+
+
+def _is_multiply(stmt: list[str], k: int) -> bool:
+    if stmt[k] == "*=":
+        return True
+    if stmt[k] != "*" or k == 0 or stmt[k - 1] in _DECLARATOR:
+        return False
+    return bool(re.match(r"\w", stmt[k - 1])) or stmt[k - 1] in ")]"
+
+
+def tokens(src: str) -> list[str]:
+    """C++ tokens without comments and string literals."""
+    return [t for t in _TOKEN.findall(src) if not t.startswith(("//", "/*", '"', "'"))]
+
+
+def function_body(src: str, name: str) -> list[str]:
+    """Tokens of the body of `struct NAME` or function `NAME` (first definition)."""
+    toks = tokens(src)
+    for i, t in enumerate(toks):
+        if t == name and i + 1 < len(toks) and toks[i + 1] in ("{", "(") and (
+                toks[i - 1] == "struct" or toks[i + 1] == "("):
+            j = toks.index("{", i)
+            if toks[i + 1] == "(" and ";" in toks[i:j]:
+                continue  # a declaration or call, not the definition
+            depth = 0
+            for k in range(j, len(toks)):
+                depth += {"{": 1, "}": -1}.get(toks[k], 0)
+                if depth == 0:
+                    return toks[j + 1:k]
+    raise ValueError(f"no definition of '{name}' found")
+
+
+def weight_multiplications(body: list[str], seeds=WEIGHT_SEEDS) -> list[str]:
+    """Statements of `body` where a multiplication touches a weight code.
+
+    A statement is tainted when it mentions a seed or a variable assigned
+    earlier from a tainted expression; a `*` is a multiplication when it
+    follows an operand (identifier, number, `)` or `]`), and `*=` always is.
+    """
+    tainted, found, stmt = set(seeds), [], []
+    for t in body + [";"]:
+        if t not in (";", "{", "}"):
+            stmt.append(t)
+            continue
+        names = {s for s in stmt if re.match(r"[A-Za-z_]", s)}
+        hit = names & tainted
+        mult = any(_is_multiply(stmt, k) for k in range(len(stmt)))
+        if hit and mult:
+            found.append(" ".join(stmt))
+        if hit:
+            for k, s in enumerate(stmt):
+                if s in _ASSIGN and k > 0 and re.match(r"[A-Za-z_]", stmt[k - 1]):
+                    tainted.add(stmt[k - 1])
+        stmt = []
+    return found
+
+
+def check_add_only(plan: Plan) -> list[str]:
+    """Problems that would let a ternary layer multiply by a weight (empty: add-only).
+
+    - the library's ternary PE (`pe_ternary`) has no multiplication touching a code;
+    - every ternary layer of the generated parameters is bound to `pe_ternary`
+      and stores 2-bit codes (`CODE`), never multiplier weights (`WEIGHT`);
+    - the generated sources hold no multiplication touching a code.
+    """
+    problems = [f"pe_ternary multiplies a weight: {s}"
+                for s in weight_multiplications(function_body(plan["hls/lib/tritium_pe.h"], "pe_ternary"))]
+    for path, text in sorted(plan.items()):
+        if not (path.startswith("hls/src/") and isinstance(text, str)):
+            continue
+        for s in weight_multiplications(tokens(text)):
+            problems.append(f"{path}: multiplication touching a weight: {s}")
+        for struct in re.findall(r"struct (cfg_\w+) \{(.*?)\n\};", text, re.S):
+            name, body = struct
+            if "pe_ternary" in body and ("WEIGHT" in body or "CODE" not in body):
+                problems.append(f"{path}: ternary engine {name} does not run on 2-bit codes")
+            if "code_t" in body and "pe_ternary" not in body:
+                problems.append(f"{path}: engine {name} holds ternary codes but not the add-only PE")
+    return problems

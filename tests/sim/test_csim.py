@@ -1,0 +1,112 @@
+"""C-simulation (L2) equals the golden model (L1) on every output of every vector."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.board import load_board
+from compiler.codegen.hls import generate_hls
+from compiler.codegen.plan import write_plan
+from compiler.errors import ModelError, ToolError
+from compiler.passes import lower
+from compiler.schedule import Granularity, schedule_network
+from compiler.zoo.random_net import random_graph
+from sim.csim import build_csim, run_csim
+from sim.vectors import make_vectors
+
+BOARD = load_board("pynq-z2")
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("TRITIUM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def compile_graph(g, n=256, seed=0, board=BOARD, **sched):
+    s = schedule_network(g, board, **sched)
+    x = np.random.default_rng(seed).normal(0, 1.5, (n,) + g.input.shape)
+    v = make_vectors(g, x)
+    return generate_hls(g, s, part=board.part, clock_mhz=board.clock_mhz, vectors=v), v
+
+
+def assert_exact(result, v):
+    assert result.first_mismatch is None, str(result.first_mismatch)
+    assert result.mismatches == 0 and result.outputs.shape == v.y.shape
+    np.testing.assert_array_equal(result.outputs, v.y)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 6, 13, 17, 31])
+def test_random_networks_256_vectors(seed):
+    g = lower(random_graph(seed))
+    plan, v = compile_graph(g, n=256, seed=seed)
+    assert_exact(run_csim(plan, v), v)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(100, 10_000), pe=st.sampled_from([None, 1]),
+       gran=st.sampled_from(list(Granularity)))
+def test_random_networks_hypothesis(seed, pe, gran):
+    g = lower(random_graph(seed, max_blocks=5))
+    sched = {"granularity": gran}
+    if pe is not None:
+        sched["pe"] = pe
+    plan, v = compile_graph(g, n=64, seed=seed, **sched)
+    assert_exact(run_csim(plan, v), v)
+
+
+def test_resnet8_256_vectors():
+    from compiler.frontend import load_model
+    g = lower(load_model("zoo:resnet8"))
+    assert any(n.op.value == "add" for n in g.nodes)
+    plan, v = compile_graph(g, n=256, board=load_board("zcu104"))
+    assert_exact(run_csim(plan, v), v)
+
+
+@pytest.mark.slow
+def test_cnn_digits_256_vectors():
+    """The shipped QONNX file if present, else the same model trained in memory (needs torch)."""
+    from compiler.frontend import load_model
+    try:
+        g = load_model("zoo:cnn-digits")
+    except ModelError:
+        pytest.importorskip("torch")
+        from compiler.zoo.digits import train_digits_model
+        g = train_digits_model("cnn-digits")[1]
+    g = lower(g)
+    assert {n.attrs.weights.kind.value for n in g.macs()} == {"int", "ternary"}
+    plan, v = compile_graph(g, n=256)
+    assert_exact(run_csim(plan, v), v)
+
+
+def test_project_directory_and_cache(tmp_path):
+    g = lower(random_graph(9))
+    plan, v = compile_graph(g, n=32)
+    write_plan({**plan, **v.files()}, tmp_path / "out")
+    first = run_csim(tmp_path / "out" / "hls")          # vectors found beside hls/
+    assert_exact(first, v)
+    again = run_csim(plan, v)                           # same sources: same binary, cached
+    assert again.cached and again.build_seconds == 0.0 and again.binary == first.binary
+
+
+def test_mismatch_is_reported_precisely(tmp_path):
+    g = lower(random_graph(12))
+    plan, v = compile_graph(g, n=16)
+    y = v.y.copy()
+    y[5].reshape(-1)[3] += 1
+    y[9].reshape(-1)[0] -= 2
+    bad = type(v)(v.x, y, v.meta)
+    r = run_csim(plan, bad)
+    assert r.mismatches == 2 and r.mismatched_vectors == 2
+    m = r.first_mismatch
+    assert (m.vector, m.index, m.expected, m.got) == (5, 3, int(y[5].reshape(-1)[3]), int(v.y[5].reshape(-1)[3]))
+    assert m.channel == 3 % g.output_node.shape[-1] and m.layer == g.output
+
+
+def test_missing_compiler_is_a_tool_error(monkeypatch):
+    g = lower(random_graph(2))
+    plan, _ = compile_graph(g, n=4)
+    monkeypatch.setenv("TRITIUM_CXX", "/nonexistent/g++")
+    with pytest.raises(ToolError, match="TRITIUM_CXX"):
+        build_csim(plan)
