@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import OptionError
+from ..fileio import atomic_write
 from ..ir.graph import Graph
 
 
@@ -41,22 +40,23 @@ def _shape(text: str) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Loaded:
-    float_graph: Graph
-    graph: Graph       # INTEGER stage
+    float_graph: Graph     # FLOAT stage, just before lowering (the L0 view)
+    graph: Graph           # INTEGER stage
 
 
 def load(args) -> Loaded:
-    """Import MODEL and lower it, with the shared options."""
+    """Import MODEL (or a compiled OUTDIR's saved model) and lower it."""
     from ..data import channels_last, load_dataset
     from ..frontend import load_model
-    from ..passes import lower
+    from ..passes import lower_integer, prepare, run_passes
     if not 2 <= args.act_bits <= 16:
         raise OptionError(f"--act-bits must be within 2..16, got {args.act_bits}")
     g = load_model(args.model, input_shape=args.input_shape)
     calib = None
     if args.calibrate:
         calib = channels_last(load_dataset(args.calibrate).x[:256])
-    return Loaded(g, lower(g, calib=calib, weights=args.weights, act_bits=args.act_bits))
+    prepared = prepare(g, calib=calib, weights=args.weights, act_bits=args.act_bits)
+    return Loaded(prepared, run_passes(prepared, [("lower_integer", lower_integer)]))
 
 
 def emit_json(obj) -> None:
@@ -64,26 +64,11 @@ def emit_json(obj) -> None:
     sys.stdout.write("\n")
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never half a file."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OptionError(f"cannot write '{path}': directory '{path.parent}' does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     import io
     buf = io.BytesIO()
     np.save(buf, array, allow_pickle=False)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
 
 
 class progress:
