@@ -83,10 +83,15 @@ def channels_last(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1)) if x.ndim == 4 else x
 
 
-def check_input_shape(x: np.ndarray, shape: tuple[int, ...], name: str) -> None:
-    """`shape` is the IR's (H, W, C) or (K,); x is in model layout."""
+def fit_input(x: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Check `x` (model layout) against the IR input `shape` ((H, W, C) or (K,));
+    a model with a vector input takes images flattened in (C, H, W) order, as
+    `torch.flatten` does. Returns `x` in the model's layout."""
     got = tuple(x.shape[1:])
     want = (shape[2], shape[0], shape[1]) if len(shape) == 3 else tuple(shape)
+    if len(want) == 1 and int(np.prod(got)) == want[0]:
+        return x.reshape(len(x), -1)
     if got != want:
         raise DatasetError(f"dataset '{name}' has inputs of shape {got}, the model takes {want} "
                            "(channels first, batch excluded)")
+    return x

@@ -39,13 +39,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data import channels_last, check_input_shape, load_dataset
+    from ..data import channels_last, fit_input, load_dataset
     from ..ir.interp import run_float, run_golden
     data = load_dataset(args.dataset).limit(args.limit)
     outdir = _compiled(args) if args.level != "golden" else None
     m = load(args)
-    check_input_shape(data.x, m.graph.input.shape, data.name)
-    x = channels_last(data.x)
+    x = channels_last(fit_input(data.x, m.graph.input.shape, data.name))
     result = {"level": args.level, "model": args.model, "dataset": data.name, "n": int(len(x))}
     if args.level == "golden":
         with progress(len(x), "golden model") as advance:

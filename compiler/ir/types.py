@@ -104,7 +104,7 @@ class Weights:
     name: str = ""
 
     def __post_init__(self) -> None:
-        dtype = np.float64 if self.kind is WeightKind.FLOAT else np.int64
+        dtype = storage_dtype(self.kind, self.bits)
         values = np.asarray(self.values)
         where = f" of '{self.name}'" if self.name else ""
         if not np.all(np.isfinite(values)) or not np.all(np.isfinite(self.scale)):
@@ -186,6 +186,16 @@ class Requant:
 
     def __str__(self) -> str:
         return f"requant(>>{self.shift}, [{self.lo},{self.hi}], err<={self.error_lsb:.3g}lsb)"
+
+
+def storage_dtype(kind: WeightKind, bits: int) -> type:
+    """Weight storage: int8 for ternary codes (a 100M-weight layer stays 100 MB),
+    int16 for integer weights up to 15 bits (room for abs and masks), else int64."""
+    if kind is WeightKind.FLOAT:
+        return np.float64
+    if kind is WeightKind.TERNARY:
+        return np.int8
+    return np.int16 if bits <= 15 else np.int64
 
 
 def signed_width(bound: int) -> int:
