@@ -72,7 +72,8 @@ def run(args) -> int:
     write_plan(plan, args.output, replace_dirs=tuple(backends) + (("vectors",) if backends else ()))
     if not args.quiet:
         print_summary(report)
-        print(f"wrote {', '.join(sorted(plan))} to {args.output}")
+        tops = sorted({p.split("/")[0] + ("/" if "/" in p else "") for p in plan})
+        print(f"wrote {len(plan)} files to {args.output}: {', '.join(tops)}")
     return 0
 
 

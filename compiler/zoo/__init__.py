@@ -39,6 +39,8 @@ class ZooModel:
 ZOO: dict[str, ZooModel] = {m.name: m for m in (
     ZooModel("mlp-digits", "MLP 64-64-64-10 on 8x8 digits (trained)", (64,)),
     ZooModel("cnn-digits", "3-conv CNN on 8x8 digits (trained)", (1, 8, 8)),
+    ZooModel("cnn-digits-32x", "cnn-digits compressed 32x PE-wise (WPC, S=16; `tritium compress`)",
+             (1, 8, 8)),
     ZooModel("resnet8", "CIFAR ResNet-8, 32x32x3, generated weights", (3, 32, 32), resnet8),
     ZooModel("resnet18", "ImageNet ResNet-18, 224x224x3, generated weights", (3, 224, 224), resnet18),
     ZooModel("vgg16", "ImageNet VGG-16, 224x224x3, generated weights", (3, 224, 224), vgg16),
@@ -112,6 +114,13 @@ def _checked(model: ZooModel, opts: dict[str, object]) -> dict[str, object]:
     return out
 
 
+# Shipped compressed models and the command that made them (its .compress.json sits beside).
+COMPRESSED = {
+    "cnn-digits-32x": "tritium compress zoo:cnn-digits --dataset digits --board pynq-z2 --method wpc "
+                      "--target-compression 32 -o compiler/zoo/weights/cnn-digits-32x.onnx",
+}
+
+
 def weights_path(name: str) -> Path:
     return WEIGHTS_DIR / f"{name}.onnx"
 
@@ -123,9 +132,10 @@ def _trained(model: ZooModel, opts: dict[str, object]) -> Graph:
                           f"(got {', '.join(opts)})")
     path = weights_path(model.name)
     if not path.is_file():
-        raise ModelError(
-            f"zoo:{model.name} has no weights file {path}; regenerate it (needs the train extra) with "
+        how = COMPRESSED.get(model.name) or (
             f"python -c \"from compiler.zoo import regenerate_weights; regenerate_weights(['{model.name}'])\"")
+        raise ModelError(f"zoo:{model.name} has no weights file {path}; regenerate it "
+                         f"(needs the train extra) with {how}")
     return import_onnx(path, name=model.name)
 
 
