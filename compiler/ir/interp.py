@@ -126,7 +126,19 @@ GOLDEN: dict[Op, Callable] = {
 }
 
 
-def run_golden(g: Graph, x: np.ndarray, batch: int = 256, keep: bool = False,
+BATCH_BYTES = 1 << 30  # what one batch's tensors may take (im2col included)
+
+
+def auto_batch(g: Graph, limit: int = 256) -> int:
+    """Inputs per batch so that one batch's tensors stay near BATCH_BYTES: 8
+    bytes per value of every tensor, plus the largest conv's window matrix."""
+    per_image = sum(int(np.prod(n.shape)) for n in g.nodes)
+    per_image += max((int(np.prod(n.shape[:-1])) * n.attrs.weights.values[0].size
+                      for n in g.macs()), default=0)
+    return max(1, min(limit, BATCH_BYTES // (8 * per_image)))
+
+
+def run_golden(g: Graph, x: np.ndarray, batch: int | None = None, keep: bool = False,
                progress: Callable[[int], None] | None = None):
     """Integer outputs of `g` for float inputs `x` (N, ...) channels-last.
 
@@ -134,6 +146,7 @@ def run_golden(g: Graph, x: np.ndarray, batch: int = 256, keep: bool = False,
     tensor, which the backends' mismatch reports use to name a layer.
     """
     assert g.stage is Stage.INTEGER, "the golden model runs lowered (integer) graphs"
+    batch = batch or auto_batch(g)
     outs, kept = [], []
     for i in range(0, len(x), batch):
         env = _run(g, quantize_input(g, x[i:i + batch]), GOLDEN)
@@ -187,9 +200,10 @@ FLOAT: dict[Op, Callable] = {
 }
 
 
-def run_float(g: Graph, x: np.ndarray, batch: int = 256, keep: bool = False):
+def run_float(g: Graph, x: np.ndarray, batch: int | None = None, keep: bool = False):
     """Float (fake-quant) outputs of a FLOAT-stage graph; see module doc."""
     assert g.stage is Stage.FLOAT, "run_float runs float-stage graphs"
+    batch = batch or auto_batch(g)
     a = g.input.attrs
     outs, kept = [], []
     for i in range(0, len(x), batch):
