@@ -24,11 +24,12 @@ with a target compression ρ is the target's rate.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, ContextManager
 
 import torch
 from torch import nn
@@ -43,6 +44,13 @@ from .modules import freeze_act_scales, set_quant_enabled, ternary_layers
 from .train import Fit, Split, accuracy, holdout
 
 Log = Callable[[str], None]
+# `progress(total, description)` -> a context giving `advance(k=1)`; the CLI's is a rich bar.
+Progress = Callable[[int, str], ContextManager[Callable[..., None]]]
+
+
+@contextlib.contextmanager
+def no_progress(total: int, description: str):
+    yield lambda k=1: None
 
 
 class Method(enum.Enum):
@@ -118,11 +126,22 @@ def _quiet(_msg: str) -> None:
     pass
 
 
+def _epochs(progress: Progress, fit: Fit, model: nn.Module, data: Split, what: str) -> nn.Module:
+    """`fit.run` with one progress step per epoch."""
+    if fit.epochs <= 0:
+        return model.eval()
+    with progress(fit.epochs, what) as advance:
+        fit.on_epoch = lambda _e: advance()
+        return fit.run(model, data)
+
+
 # ---------------------------------------------------------------- stages
 
-def train_teacher(model: nn.Module, data: Split, cfg: CompressConfig) -> nn.Module:
+def train_teacher(model: nn.Module, data: Split, cfg: CompressConfig,
+                  progress: Progress = no_progress) -> nn.Module:
     set_quant_enabled(model, False)
-    return Fit(cfg.teacher_epochs, lr=cfg.lr, seed=cfg.seed).run(model, data)
+    return _epochs(progress, Fit(cfg.teacher_epochs, lr=cfg.lr, seed=cfg.seed), model, data,
+                   "float teacher")
 
 
 def _penalty(cfg: CompressConfig):
@@ -137,7 +156,8 @@ def _penalty(cfg: CompressConfig):
     return lambda model: lam * sum(term(m.masked_weight()) for _, m in ternary_layers(model))
 
 
-def regularize(teacher: nn.Module, data: Split, cfg: CompressConfig) -> tuple[nn.Module, dict]:
+def regularize(teacher: nn.Module, data: Split, cfg: CompressConfig,
+               progress: Progress = no_progress) -> tuple[nn.Module, dict]:
     """Stage 2. Returns the student and its group scores {layer: (M, J)}."""
     student = copy.deepcopy(teacher)
     fit = Fit(cfg.reg_epochs, lr=cfg.lr / 3, seed=cfg.seed + 1, teacher=teacher, kd=cfg.kd,
@@ -147,7 +167,7 @@ def regularize(teacher: nn.Module, data: Split, cfg: CompressConfig) -> tuple[nn
         tracker = FlipTracker(dict(ternary_layers(student)), cfg.flipout_noise, seed=cfg.seed)
         fit.after_backward, fit.before_step, fit.after_step = (tracker.add_noise, tracker.before_step,
                                                                tracker.after_step)
-    fit.run(student, data)
+    _epochs(progress, fit, student, data, f"regularizing ({cfg.method.value})")
     if tracker is not None:
         scores = {n: tracker.group_saliency(n, cfg.group_size) for n, _ in ternary_layers(student)}
     else:
@@ -176,12 +196,14 @@ def candidate(student: nn.Module, scores: dict, rate: float, fit: Split, cfg: Co
 
 
 def sweep(student: nn.Module, scores: dict, fit: Split, val: Split, cfg: CompressConfig,
-          log: Log = _quiet) -> list[tuple[float, float]]:
+          log: Log = _quiet, progress: Progress = no_progress) -> list[tuple[float, float]]:
     curve = []
-    for r in cfg.rates:
-        acc = accuracy(candidate(student, scores, r, fit, cfg), val)
-        log(f"rate {r:.2f}: validation accuracy {acc:.2f}% after adaptive BN")
-        curve.append((r, acc))
+    with progress(len(cfg.rates), "rate sweep") as advance:
+        for r in cfg.rates:
+            acc = accuracy(candidate(student, scores, r, fit, cfg), val)
+            log(f"rate {r:.2f}: validation accuracy {acc:.2f}% after adaptive BN")
+            curve.append((r, acc))
+            advance()
     return curve
 
 
@@ -202,36 +224,41 @@ def choose_rate(curve: list[tuple[float, float]], cfg: CompressConfig) -> tuple[
 
 
 def finetune(student: nn.Module, teacher: nn.Module, scores: dict, rate: float, data: Split,
-             cfg: CompressConfig) -> nn.Module:
+             cfg: CompressConfig, progress: Progress = no_progress) -> nn.Module:
     """Prune at `rate`, ternarize, retrain with KD: calibrating, then frozen activation scales."""
     model = prune(copy.deepcopy(student), scores, rate, cfg.group_size)
     set_quant_enabled(model, True)
     n1 = (2 * cfg.finetune_epochs) // 3
-    Fit(n1, lr=cfg.lr / 3, seed=cfg.seed + 2, teacher=teacher, kd=cfg.kd).run(model, data)
-    freeze_act_scales(model)
-    Fit(cfg.finetune_epochs - n1, lr=cfg.lr / 10, seed=cfg.seed + 3, teacher=teacher,
-        kd=cfg.kd).run(model, data)
-    return model
+    with progress(cfg.finetune_epochs, "fine-tuning (KD)") as advance:
+        Fit(n1, lr=cfg.lr / 3, seed=cfg.seed + 2, teacher=teacher, kd=cfg.kd,
+            on_epoch=lambda _e: advance()).run(model, data)
+        freeze_act_scales(model)
+        Fit(cfg.finetune_epochs - n1, lr=cfg.lr / 10, seed=cfg.seed + 3, teacher=teacher,
+            kd=cfg.kd, on_epoch=lambda _e: advance()).run(model, data)
+    return model.eval()
 
 
 # ---------------------------------------------------------------- driver
 
 def compress(build: Callable[[], nn.Module], train: Split, test: Split, cfg: CompressConfig,
-             log: Log = _quiet, teacher: nn.Module | None = None) -> CompressResult:
+             log: Log = _quiet, teacher: nn.Module | None = None,
+             progress: Progress = no_progress) -> CompressResult:
     """Run all stages. `build()` returns the untrained architecture (seeded);
-    pass a trained float `teacher` to skip stage 1."""
+    pass a trained float `teacher` (e.g. an imported model) to skip stage 1:
+    `cfg.teacher_epochs` then fine-tunes it (0: used as is)."""
     torch.manual_seed(cfg.seed)
     if cfg.target_compression is not None:
         rate_for_target(cfg.target_compression, cfg)  # fail before training, not after
     fit, val = holdout(train, 0.2, cfg.seed)
-    if teacher is None:
+    if teacher is None or cfg.teacher_epochs > 0:
         log("training the float teacher")
-        teacher = train_teacher(build(), train, cfg)
+        teacher = train_teacher(build() if teacher is None else teacher, train, cfg, progress)
+    set_quant_enabled(teacher, False)
     float_acc = accuracy(teacher, test)
     log(f"float accuracy {float_acc:.2f}%; regularizing groups ({cfg.method.value})")
-    student, scores = regularize(teacher, fit, cfg)
-    curve = sweep(student, scores, fit, val, cfg, log)
+    student, scores = regularize(teacher, fit, cfg, progress)
+    curve = sweep(student, scores, fit, val, cfg, log, progress)
     rate, how = choose_rate(curve, cfg)
     log(f"pruning rate {rate:.3f} ({how}); fine-tuning with distillation")
-    model = finetune(student, teacher, scores, rate, train, cfg)
+    model = finetune(student, teacher, scores, rate, train, cfg, progress)
     return CompressResult(model, teacher, rate, how, curve, float_acc, accuracy(model, test))

@@ -14,6 +14,13 @@ from .graph import Graph, Node
 from .ops import Op, Stage
 
 
+def flatten_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """The IR's flatten of an NCHW batch: each `(C, H, W)` map becomes its
+    `(H, W, C)`-ordered vector (vectors pass unchanged). Shared with the
+    trainable view, `compiler.compress.from_graph`."""
+    return (x.permute(0, 2, 3, 1) if x.dim() == 4 else x).reshape(len(x), -1)
+
+
 class GraphModule(torch.nn.Module):
     """`forward(x)` takes NCHW (or NK) float input, returns the output (NK / NCHW)."""
 
@@ -61,8 +68,8 @@ class GraphModule(torch.nn.Module):
             return x.mean(dim=(2, 3))
         if n.op is Op.ADD:
             return x + y
-        if n.op is Op.FLATTEN:  # the IR flattens channels-last
-            return (x.permute(0, 2, 3, 1) if x.dim() == 4 else x).reshape(len(x), -1)
+        if n.op is Op.FLATTEN:
+            return flatten_channels_last(x)
         if n.op is Op.QUANT:
             if not self.fake_quant:
                 return x

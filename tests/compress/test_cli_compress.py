@@ -36,9 +36,10 @@ def test_unreachable_target_names_the_best(tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-def test_non_trainable_model(tmp_path, capsys):
+def test_model_input_does_not_match_dataset(tmp_path, capsys):
     code, err = _run(capsys, "zoo:resnet18", "--group-size", "16", "-o", str(tmp_path / "m.onnx"))
-    assert code == 2 and "zoo:cnn-digits" in err
+    assert code == 2 and "(1, 8, 8)" in err and "(3, 224, 224)" in err
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow

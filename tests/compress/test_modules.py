@@ -7,7 +7,7 @@ from compiler.compress.modules import (IntConv2d, IntLinear, QuantAct, TernaryCo
                                        set_quant_enabled)
 from compiler.compress.quantizers import Threshold
 from compiler.errors import QuantizationError
-from compiler.ir.types import WeightKind
+from compiler.ir.types import storage_dtype, WeightKind
 
 
 def test_quantact_integer_contract_unsigned():
@@ -87,7 +87,8 @@ def test_export_round_trips_exactly(make):
     eff = m.effective_weight().detach().double().numpy()
     assert np.array_equal(exp.real(), eff)                # codes * scales == what forward uses
     assert np.all(exp.values[0] == 0)                      # the mask is exported
-    assert exp.scale.dtype == np.float64 and exp.values.dtype == np.int64
+    assert exp.scale.dtype == np.float64
+    assert exp.values.dtype == storage_dtype(exp.kind, exp.bits)  # int8 ternary, int16 int8
 
 
 def test_int_codes_are_symmetric_int8():
