@@ -3,9 +3,11 @@ cycles/lower-bound, PE utilisation and compile seconds per million weights.
 
     .venv/bin/python bench/schedule_quality.py [--board zcu102] [--models ...]
 
-Models that fit the board are folded by the search (maximum fps); a model that does not fit
-(VGG-16 holds ~100 Mbit of weights even at density 0.25, ZCU102 has 32 Mbit of BRAM) is
-scheduled at a fixed P (`--pe`, default 16) with the fit check off, and marked as not fitting.
+Models are folded by the search (maximum fps). Weights that on-chip memory cannot hold stream
+from the board's DRAM (VGG-16 holds ~100 Mbit of weights even at density 0.25, ZCU102 has 32
+Mbit of BRAM and no URAM: its Dense layers and last convs stream); the line names them. A model
+that still does not fit is scheduled at a fixed P (`--pe`, default 16) with the fit check off,
+and marked as not fitting.
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ def measure(spec: str, board, pe: int) -> dict:
     sparse, dense = sum(l.cycles for l in tern), sum(l.dense_cycles for l in tern)
     busy = sum(l.groups_nonzero * l.taps * l.out_pixels for l in net.layers)
     slots = sum(l.pe * l.max_load * l.taps * l.out_pixels for l in net.layers)
-    return {"model": spec, "fits": fits, "fps": net.fps,
+    dram = [l.name for l in net.layers if l.weight_memory == "dram"]
+    return {"model": spec, "fits": fits, "fps": net.fps, "dram": dram,
             "dense/sparse": dense / sparse if sparse else float("nan"),
             "max cycles/LB": max(l.cycles / max(l.lower_bound, 1) for l in net.layers),
             "utilisation": busy / slots, "s/Mweights": seconds / (weights / 1e6),
@@ -53,7 +56,8 @@ def main() -> None:
         print(f"{r['model']} on {board.name}: dense/sparse {r['dense/sparse']:.3f}x, "
               f"max cycles/LB {r['max cycles/LB']:.4f}, utilisation {r['utilisation']:.4f}, "
               f"{r['s/Mweights']:.3f} s per M weights ({r['seconds']:.2f} s), "
-              f"{r['fps']:,.1f} fps, fits: {r['fits']}")
+              f"{r['fps']:,.1f} fps, weights from DRAM: {', '.join(r['dram']) or 'none'}, "
+              f"fits: {r['fits']}")
 
 
 if __name__ == "__main__":

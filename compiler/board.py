@@ -5,6 +5,11 @@ A profile is a YAML file in `boards/` (or any path) with exactly the keys of
 `usable_fraction` is the share of every resource the folding search may spend
 (the rest is left for the shell, DMA, routing slack); `simd` is the default PE
 lane width `S`, which is also the group width compression trains with.
+`dram_gbps` is the peak bandwidth of the external memory the PL can stream
+weights from (GB/s, from the board manual named in `dram_source`); the
+folding search plans with `usable_fraction` of it (the rest is refresh, bus
+turnaround, the processor and the input/output DMA). 0 means no external
+memory for weights.
 
 Unknown keys, missing keys and wrong types are errors that name the key, the
 file and the valid keys: a typo never falls back to a default.
@@ -48,10 +53,18 @@ class Board:
     usable_fraction: float
     simd: int
     source: str
+    dram_gbps: float
+    dram_source: str
 
     @property
     def clock_hz(self) -> float:
         return self.clock_mhz * 1e6
+
+    @property
+    def dram_bits_per_cycle(self) -> float:
+        """Weight bits the external memory delivers per clock cycle, at the usable fraction:
+        dram_gbps * 8e9 * usable_fraction / clock_hz."""
+        return self.dram_gbps * 8e9 * self.usable_fraction / self.clock_hz
 
     def usable(self) -> dict[str, int]:
         """Resources the folding search may spend: floor(total * usable_fraction)."""
@@ -66,12 +79,13 @@ class Board:
         return d
 
 
-RESOURCES = ("lut", "ff", "bram18", "dsp")
+RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,), "part": (str,), "family": (str,), "vendor": (str,), "lut": (int,),
     "ff": (int,), "dsp": (int,), "bram18": (int,), "uram": (int,), "clock_mhz": (int, float),
     "usable_fraction": (int, float), "simd": (int,), "source": (str,),
+    "dram_gbps": (int, float), "dram_source": (str,),
 }
 KEYS = tuple(f.name for f in fields(Board))
 
@@ -153,9 +167,13 @@ def _build(data: dict, where: str) -> Board:
                          f"got {data['usable_fraction']}")
     if data["clock_mhz"] <= 0:
         raise BoardError(f"key 'clock_mhz' in board profile {where} must be positive")
+    if data["dram_gbps"] < 0:
+        raise BoardError(f"key 'dram_gbps' in board profile {where} is negative "
+                         f"({data['dram_gbps']}); give the external memory's peak GB/s, or 0 for none")
     s = data["simd"]
     if s < 1 or s > 256 or s & (s - 1):
         raise BoardError(f"key 'simd' in board profile {where} must be a power of two in "
                          f"1..256, got {s}")
     return Board(**{**data, "family": family, "clock_mhz": float(data["clock_mhz"]),
-                    "usable_fraction": float(data["usable_fraction"])})
+                    "usable_fraction": float(data["usable_fraction"]),
+                    "dram_gbps": float(data["dram_gbps"])})

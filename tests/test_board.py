@@ -32,7 +32,8 @@ def test_shipped_profiles_match_datasheets(name):
 def test_families_and_usable():
     assert load_board("pynq-z2").family is Family.XC7
     assert load_board("ulx3s").family is Family.ECP5
-    assert load_board("zcu102").usable() == {"lut": 219264, "ff": 438528, "bram18": 1459, "dsp": 2016}
+    assert load_board("zcu102").usable() == {"lut": 219264, "ff": 438528, "bram18": 1459, "dsp": 2016,
+                                             "uram": 0}
 
 
 def test_load_by_path(tmp_path):
@@ -73,6 +74,9 @@ def test_missing_key():
     ("simd", 12, r"power of two in 1..256"),
     ("usable_fraction", 1.5, r"must be in \(0, 1\]"),
     ("dsp", -1, r"negative"),
+    ("dram_gbps", -1, r"key 'dram_gbps' .* is negative"),
+    ("dram_gbps", "fast", r"key 'dram_gbps' .* must be int or float"),
+    ("dram_source", 3, r"key 'dram_source' .* must be str"),
 ])
 def test_bad_values(key, value, msg):
     with pytest.raises(BoardError, match=msg):
@@ -92,3 +96,26 @@ def test_not_a_mapping_and_unreadable(tmp_path):
 
 def test_keys_cover_dataclass():
     assert set(KEYS) == set(_data())
+
+
+DRAM_GBPS = {"pynq-z2": 2.1, "ultra96-v2": 8.5, "zcu102": 19.2, "zcu104": 19.2, "kv260": 19.2,
+             "alveo-u250": 77.0, "ulx3s": 0.33}
+
+
+@pytest.mark.parametrize("name", sorted(DATASHEET))
+def test_dram_bandwidth_from_board_manuals(name):
+    b = load_board(name)
+    assert b.dram_gbps == DRAM_GBPS[name] and "GB/s" in b.dram_source
+    # ZCU102: 19.2 GB/s * 0.8 usable at 200 MHz = 614.4 bits per cycle
+    assert b.dram_bits_per_cycle == pytest.approx(b.dram_gbps * 8e9 * b.usable_fraction / b.clock_hz)
+    assert "uram" in b.usable() and "uram" in b.totals()
+
+
+def test_dram_keys_are_required_and_typos_rejected():
+    d = _data()
+    del d["dram_gbps"]
+    with pytest.raises(BoardError, match=r"missing key dram_gbps"):
+        board_from_dict(d, "f.yaml")
+    with pytest.raises(BoardError, match=r"unknown key 'dram_gbs' \(did you mean 'dram_gbps'\?\)"):
+        board_from_dict(_data() | {"dram_gbs": 1.0}, "f.yaml")
+    assert board_from_dict(_data() | {"dram_gbps": 0}, "f.yaml").dram_bits_per_cycle == 0

@@ -62,7 +62,8 @@ def run(args) -> int:
     options = {"model": args.model, "board": args.board, "pe": args.pe, "simd": net.simd,
                "target_fps": args.target_fps, "granularity": args.granularity}
     plan, report = build_plan(net, board, graph, options)
-    plan[COMPILED_MODEL] = qonnx_bytes(loaded.float_graph)
+    if backends:  # the design levels of `simulate` reload the exact model from OUTDIR
+        plan[COMPILED_MODEL] = qonnx_bytes(loaded.float_graph)
     plan["compile.json"] = (json.dumps({
         "tritium": __version__, "model": args.model, "fingerprint": graph.fingerprint(),
         "board": board.name, "part": board.part, "clock_mhz": board.clock_mhz,

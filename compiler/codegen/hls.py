@@ -31,7 +31,7 @@ from ..errors import BoardError, ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
 from ..ir.ops import Op, Stage
 from ..ir.types import QType, Requant, signed_width
-from ..schedule.layer import LayerSchedule
+from ..schedule.layer import LayerSchedule, check_weights_on_chip
 from ..schedule.model import delays
 from ..schedule.options import LaneAxis
 from ..schedule.pack import mask_items, word_lanes
@@ -345,6 +345,7 @@ def _port(q: QType, shape, per_pixel: bool) -> dict:
 
 def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=None) -> dict:
     """Plain values for the templates (see the module docstring)."""
+    check_weights_on_chip(getattr(schedule, "layers", schedule), "HLS")
     if g.stage is not Stage.INTEGER:
         raise ModelError(f"model '{g.name}' is not lowered; run compiler.passes.lower() first")
     layers = schedule.layers if hasattr(schedule, "layers") else schedule

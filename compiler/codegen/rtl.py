@@ -30,6 +30,8 @@ from ..ir.graph import Graph, Node
 from ..ir.ops import Op
 from ..ir.types import Requant, signed_width
 from ..schedule import LaneAxis, LayerSchedule, NetworkSchedule
+from ..schedule.layer import check_weights_on_chip
+from ..schedule.model import frame_cycles
 from .names import Namer
 from .plan import Plan
 from .render import TEMPLATES, environment, header
@@ -269,6 +271,7 @@ def _capacity(eng: dict, src: Tensor) -> int:
 
 def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[str, str]]:
     """The template context and the ROM files of the design."""
+    check_weights_on_chip(schedule.layers, "RTL")
     namer = Namer(reserved={TOP, "tri", "clk", "rst_n"} | {f[:-3] for f in LIBRARY})
     tensors = {n.name: _tensor(namer, n) for n in graph.nodes}
     consumers = {n.name: [c for c in graph.nodes if n.name in c.inputs] for n in graph.nodes}
@@ -326,27 +329,10 @@ def _edge(src: str, dst: Node, tensors, consumers) -> dict:
 # --------------------------------------------------------------------------- cycles
 
 def rtl_cycles_per_frame(graph: Graph, schedule: NetworkSchedule) -> dict:
-    """Steady-state cycles per frame of the generated RTL, per engine and in total.
-
-    The RTL moves one pixel (all channels) per beat, so an engine's stream costs
-    its pixel count, not the schedule model's `pixels * ceil(C/S)`: a MAC engine
-    takes `max(in_pixels, out_pixels * max(1, cycles_per_pixel))` (a PE with no
-    words still takes one cycle per pixel), every other engine
-    `max(in_pixels, out_pixels)`, the input port `H*W` beats and the output port
-    one beat per value. Frames stream back to back, so the design's cycles per
-    frame is the largest of these.
-    """
-    per: dict[str, int] = {"in_stream": pixels(graph.input.shape)}
-    for n in graph.nodes[1:]:
-        src = graph.node(n.inputs[0])
-        io = max(pixels(src.shape), pixels(n.shape))
-        if n.op.is_mac:
-            cpp = schedule.layer(n.name).cycles_per_pixel
-            io = max(pixels(src.shape), pixels(n.shape) * max(1, cpp))
-        per[n.name] = io
-    per["out_stream"] = graph.output_node.type.size
-    return {"engines": per, "cycles_per_frame": max(per.values()),
-            "bottleneck": max(per, key=per.get)}
+    """Steady-state cycles per frame of the generated RTL, per engine and in total: the
+    schedule's machine model, `compiler.schedule.model.frame_cycles` (one pixel per beat
+    between engines; the formula is documented there)."""
+    return frame_cycles(graph, schedule)
 
 
 # --------------------------------------------------------------------------- plan

@@ -25,6 +25,9 @@ def load_model(spec: str, input_shape=None, ternarize: str | None = None) -> Gra
         return zoo.load_zoo(spec, input_shape=input_shape, ternarize=ternarize)
     if Path(spec).is_dir():  # a `tritium compile` output: the model it saved
         saved = Path(spec) / COMPILED_MODEL
+        if not saved.is_file() and (Path(spec) / "compile.json").is_file():
+            raise ModelError(f"'{spec}' was compiled without --backend, so it holds no model; "
+                             "simulate the original MODEL, or compile again with --backend")
         if not saved.is_file():
             raise ModelError(f"'{spec}' is a directory but not a `tritium compile` output "
                              f"(no {COMPILED_MODEL}); pass an .onnx file, zoo:NAME, or a compile OUTDIR")

@@ -1,6 +1,7 @@
 """Several report.json side by side, differences highlighted (`tritium compare`).
 
-Rows are network metrics, then per-layer cycles / P / utilisation for the
+Rows are network metrics (estimated), the synthesized totals where a report
+has been through `tritium synth`, then per-layer cycles / P / utilisation for the
 layers the reports share by name; a cell that differs from the first report's
 value is highlighted (yellow in HTML, bold yellow in the terminal).
 """
@@ -11,8 +12,9 @@ from rich.table import Table
 from .html import page, table
 
 NETWORK_ROWS = ["model", "board", "clock_mhz", "granularity", "mode", "fps", "latency_cycles",
-                "bottleneck_layer", "lut", "ff", "bram18", "dsp", "sparse_speedup"]
-LAYER_ROWS = ["P", "S", "cycles", "utilisation", "lut", "bram18"]
+                "bottleneck_layer", "lut", "ff", "bram18", "uram", "dsp", "sparse_speedup"]
+LAYER_ROWS = ["P", "S", "cycles", "utilisation", "weight_memory", "lut", "bram18", "uram"]
+SYNTH_ROWS = ["lut", "ff", "carry", "dsp", "bram18"]   # after `tritium synth` (estimated: above)
 
 
 def comparison(reports: list[dict]) -> list[tuple[str, list]]:
@@ -21,11 +23,17 @@ def comparison(reports: list[dict]) -> list[tuple[str, list]]:
     for key in NETWORK_ROWS:
         rows.append((key, [r["model"] if key == "model" else r["network"].get(key) for r in reports]))
     rows.append(("macs_as_additions", [r["compression"]["macs_as_additions"] for r in reports]))
+    if any("synth" in r for r in reports):
+        for key in SYNTH_ROWS:
+            rows.append((f"synth.{key}", [r["synth"]["total"].get(key) if "synth" in r else None
+                                          for r in reports]))
+        rows.append(("synth.family", [r["synth"]["family"] if "synth" in r else None
+                                      for r in reports]))
     by_name = [{l["name"]: l for l in r["layers"]} for r in reports]
     shared = [l["name"] for l in reports[0]["layers"] if all(l["name"] in b for b in by_name)]
     for name in shared:
         for key in LAYER_ROWS:
-            rows.append((f"{name}.{key}", [b[name][key] for b in by_name]))
+            rows.append((f"{name}.{key}", [b[name].get(key) for b in by_name]))
     return rows
 
 

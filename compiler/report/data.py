@@ -5,11 +5,16 @@ Schema version 1:
 - `layers[]`, one per Conv/Dense in graph order: `name, op, in_shape, out_shape, lane_axis,
   granularity, P, S, groups_total, groups_nonzero, density, load_min, load_max, pe_loads,
   cycles, lower_bound, dense_cycles, utilisation, engine_cycles, weight_kind, weight_bits
-  (bits of its weight ROMs), lut, ff, bram18, dsp`.
-- `engines[]`: every engine (MAC or not) with `name, op, cycles, lut, ff, bram18, dsp`.
+  (bits of its weight ROMs), weight_memory (bram | uram | dram: where the folding search put
+  them), dram_cycles (cycles per frame to stream them from DRAM; 0 on chip), lut, ff, bram18,
+  dsp, uram`.
+- `engines[]`: every engine of the machine model (`compiler.schedule.model.frame_cycles`): the
+  input port `in_stream`, every node's engine, the output port `out_stream`, each with `name,
+  op, inputs, cycles, lut, ff, bram18, dsp, uram`.
 - `network`: `fps, latency_cycles, latency_ms, bottleneck_layer, lut, ff, bram18, dsp,
-  board, part, clock_mhz, granularity, mode, sparse_cycles, dense_cycles, sparse_speedup`
-  (the last three summed over the ternary layers), and `usable`/`available` resources.
+  uram, board, part, clock_mhz, dram_gbps, granularity, mode, sparse_cycles, dense_cycles,
+  sparse_speedup` (the last three summed over the ternary layers), `dram_layers` (layers whose
+  weights stream from DRAM), and `usable`/`available` resources.
 - `compression`: parameters, nonzero parameters, fp32 bits, stored weight bits, the ratio,
   MACs per frame and how many became additions.
 
@@ -57,7 +62,8 @@ def _layers(net: NetworkSchedule, graph: Graph) -> list[dict]:
             "pe_loads": loads, "cycles": l.cycles, "lower_bound": l.lower_bound,
             "dense_cycles": l.dense_cycles, "utilisation": _r(l.utilisation),
             "engine_cycles": e.cycles, "weight_kind": l.weight_kind,
-            "weight_bits": sum(l.words_per_pe()) * l.word_bits, **e.resources.as_dict()})
+            "weight_bits": l.rom_bits, "weight_memory": l.weight_memory,
+            "dram_cycles": l.dram_cycles, **e.resources.as_dict()})
     return out
 
 
@@ -68,6 +74,8 @@ def _network(net: NetworkSchedule, board: Board) -> dict:
             "latency_ms": _r(net.latency_cycles / (net.clock_mhz * 1e3)),
             "bottleneck_layer": net.bottleneck.name, **net.resources.as_dict(),
             "board": board.name, "part": board.part, "clock_mhz": net.clock_mhz,
+            "dram_gbps": board.dram_gbps,
+            "dram_layers": [l.name for l in net.layers if l.weight_memory == "dram"],
             "granularity": net.granularity.value, "mode": net.mode,
             "sparse_cycles": sparse, "dense_cycles": dense,
             "sparse_speedup": _r(dense / sparse) if sparse else None,

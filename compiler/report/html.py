@@ -12,7 +12,7 @@ th{background:#f0f0f0}td.l,th.l{text-align:left}.diff{background:#ffe08a;font-we
 
 LAYER_COLUMNS = ["name", "op", "lane_axis", "P", "S", "groups_total", "groups_nonzero", "density",
                  "load_min", "load_max", "cycles", "lower_bound", "dense_cycles", "utilisation",
-                 "weight_bits", "lut", "ff", "bram18", "dsp"]
+                 "weight_bits", "weight_memory", "lut", "ff", "bram18", "uram", "dsp"]
 
 
 def fmt(v) -> str:
@@ -42,10 +42,38 @@ def page(title: str, body: str) -> str:
             f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n")
 
 
+def synth_table(synth: dict | None) -> str:
+    """Estimated vs synthesized (after `tritium synth`): one row per layer and the network."""
+    if not synth:
+        return ""
+    keys = ["lut", "ff", "dsp", "bram18"]
+    head = ["", *(f"{k} {w}" for k in keys for w in ("est.", "synth", "est/synth"))]
+    rows = [[name, *(p[k][w] if p[k][w] is not None else "-" for k in keys
+                     for w in ("estimated", "synthesized", "ratio"))]
+            for name, p in synth["estimated_vs_synthesized"].items()]
+    return (f"<h2>Estimated vs synthesized ({escape(synth['family'])}, yosys "
+            f"{escape(synth['yosys'])})</h2>" + table(head, rows))
+
+
+RESOURCE_ROWS = ("lut", "ff", "bram18", "uram", "dsp")
+
+
+def engines_table(rep: dict) -> str:
+    """Cycles per frame of every engine (the machine model), the bottleneck highlighted."""
+    engines, slow = rep.get("engines", []), rep["network"]["bottleneck_layer"]
+    rows = [[e["name"], e["op"], e["cycles"]] for e in engines]
+    classes = [["diff" if e["name"] == slow else "", "", ""] for e in engines]
+    return ("<h2>Engines: cycles per frame</h2><p>One pixel per beat between engines; a "
+            "Conv/Dense engine takes max(in pixels, out pixels &times; max(1, cycles per pixel), "
+            "DRAM cycles), other engines max(in pixels, out pixels), the input port H&times;W "
+            "beats, the output port one beat per value.</p>"
+            + table(["engine", "op", "cycles"], rows, classes))
+
+
 def render_report(rep: dict) -> str:
     net, comp, layers = rep["network"], rep["compression"], rep["layers"]
     res = [[k, net[k], net["usable"][k], net["available"][k],
-            f"{100 * net[k] / max(net['usable'][k], 1):.1f}%"] for k in ("lut", "ff", "bram18", "dsp")]
+            f"{100 * net[k] / max(net['usable'][k], 1):.1f}%"] for k in RESOURCE_ROWS]
     over = [["", "", "", "", "over" if r[1] > r[2] else ""] for r in res]
     summary = [["fps", net["fps"]], ["latency (cycles)", net["latency_cycles"]],
                ["latency (ms)", net["latency_ms"]], ["bottleneck", net["bottleneck_layer"]],
@@ -59,6 +87,7 @@ def render_report(rep: dict) -> str:
         table(["resource", "used", "usable", "available", "of usable"], res, over),
         plots.resources(net), "<h2>Compression versus fp32</h2>", table(["", "value"], comp_rows),
         "<h2>Layers</h2>", table(LAYER_COLUMNS, [[l[c] for c in LAYER_COLUMNS] for l in layers]),
+        synth_table(rep.get("synth")), engines_table(rep),
         "<h2>PE utilisation</h2>", plots.utilisation(layers),
         "<h2>Cycles against lower bound and dense baseline</h2>", plots.cycles(layers),
         "<h2>PE loads</h2>", plots.load_heatmap(layers)])

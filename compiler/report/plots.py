@@ -73,8 +73,8 @@ def load_heatmap(layers) -> str:
 
 def resources(network) -> str:
     plt = _plt()
-    keys = ["lut", "ff", "bram18", "dsp"]
-    used = [network[k] / max(network["usable"][k], 1) for k in keys]
+    keys = ["lut", "ff", "bram18", "uram", "dsp"]
+    used = [network.get(k, 0) / max(network["usable"].get(k, 0), 1) for k in keys]
     fig, ax = plt.subplots(figsize=(4, 2.2))
     ax.barh(keys, used, color=["#d9534f" if u > 1 else "#3b7dd8" for u in used])
     ax.axvline(1.0, color="black", lw=0.8)

@@ -17,11 +17,20 @@ Memories follow FINN's RAMB18 aspect-ratio model (UG573; the ECP5 EBR has the
 same 16Kx1 .. 512x36 shapes); memories of at most `LUTRAM_MAX_DEPTH` words go
 to LUTs (one LUT per bit column per `lut_bits` words), as FINN does for small
 weight memories.
+
+Weight memory of a Conv/Dense engine (`WeightMemory`, chosen per layer by the
+folding search): `bram` (fabric RAM: the RAMB18 model above, or LUTs for
+small ROMs), `uram` (URAM288 blocks, 72 bits x 4096, UltraScale+ only) or
+`dram` (weights streamed from external memory through a read DMA; the PEs
+keep only a small FIFO each).
 """
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 from ..board import Family
 
@@ -36,6 +45,12 @@ LOGIC_FACTOR = {Family.XC7: 1.0, Family.XCUP: 1.0, Family.ECP5: 1.5}
 DSP_A_WIDTH = {Family.XC7: 25, Family.XCUP: 27, Family.ECP5: 18}
 DSP_B_WIDTH = 18
 
+URAM_WIDTH, URAM_DEPTH = 72, 4096   # URAM288: 288 Kbit, 72 bits x 4096 (UG573)
+DRAM_FIFO_DEPTH = 32         # per-PE weight FIFO of a DRAM-streamed layer (LUTRAM)
+DMA_LUT, DMA_FF = 1500, 2000  # AXI4 read master + address generator + width converter
+DMA_BURST_WIDTH, DMA_BURST_DEPTH = 128, 512   # burst buffer of the read DMA
+WEIGHT_MEMORIES = ("bram", "uram", "dram")
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -43,6 +58,7 @@ class Resources:
     ff: int = 0
     bram18: int = 0
     dsp: int = 0
+    uram: int = 0
 
     def __add__(self, other: "Resources") -> "Resources":
         return Resources(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -55,7 +71,7 @@ class Resources:
 
     def over(self, budget: dict[str, int]) -> dict[str, int]:
         """Resources above `budget`, by name (empty if it fits)."""
-        return {k: v - budget[k] for k, v in self.as_dict().items() if v > budget[k]}
+        return {k: v - budget.get(k, 0) for k, v in self.as_dict().items() if v > budget.get(k, 0)}
 
 
 def total(items) -> Resources:
@@ -98,6 +114,47 @@ def bram18(w: int, d: int) -> int:
     if w <= 18 or d > 512:
         return c(d, 1024) * c(w, 18)
     return c(d, 512) * c(w, 36)
+
+
+def uram288(width: int, depth: int) -> int:
+    """URAM288 blocks for a `width` x `depth` ROM. The URAM is 72 bits wide, fixed:
+    a word of w <= 36 bits packs floor(72/w) words per URAM row (the ROM reads a row
+    and selects the word), so ceil(depth / (4096 * floor(72/w))); wider words use
+    ceil(w/72) blocks side by side: ceil(w/72) * ceil(depth/4096)."""
+    if width <= 0 or depth <= 0:
+        return 0
+    if width <= URAM_WIDTH:
+        return -(-depth // (URAM_DEPTH * (URAM_WIDTH // width)))
+    return -(-width // URAM_WIDTH) * -(-depth // URAM_DEPTH)
+
+
+def weight_rom(width: int, depth: int, kind: str, family: Family) -> Resources:
+    """A PE's weight memory of `depth` words of `width` bits, in `kind` memory:
+    bram: memory(width, depth); uram: uram288(width, depth) blocks; dram: a FIFO
+    memory(width, DRAM_FIFO_DEPTH) fed by the layer's read DMA (`dram_reader`)."""
+    if kind == "uram":
+        return Resources(uram=uram288(width, depth))
+    if kind == "dram":
+        return memory(width, DRAM_FIFO_DEPTH, family) if depth > 0 else Resources()
+    return memory(width, depth, family)
+
+
+def dram_reader(family: Family) -> Resources:
+    """The read DMA of a DRAM-streamed layer: an AXI4 read master with its address
+    generator and width converter (LUT = 1500, FF = 2000, estimates) and a burst
+    buffer memory(128, 512)."""
+    return memory(DMA_BURST_WIDTH, DMA_BURST_DEPTH, family) + Resources(
+        lut=logic(DMA_LUT, family), ff=DMA_FF)
+
+
+def dram_cycles(bits_per_frame: int, bits_per_cycle: float) -> int:
+    """Cycles per frame to stream `bits_per_frame` weight bits at `bits_per_cycle`:
+    ceil(bits / bits_per_cycle) (a board without external memory cannot stream)."""
+    if bits_per_frame <= 0:
+        return 0
+    if bits_per_cycle <= 0:
+        raise ValueError("this board has no external memory to stream weights from")
+    return math.ceil(bits_per_frame / bits_per_cycle)
 
 
 def dsp_per_multiply(a_bits: int, b_bits: int, family: Family) -> int:
@@ -151,11 +208,37 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
     return unit + memory(REQUANT_TABLE_BITS, rows, family)
 
 
-def pe_cost(m: MacShape, words: int, rows: int, family: Family) -> Resources:
-    """One PE: lane bank + requant + weight ROM memory(S*W, words) + its double-buffered
-    input buffer memory(S*A, 2*in_words) + control (40 LUT, 32 FF)."""
+def pe_cost(m: MacShape, words: int, rows: int, family: Family, weight_mem: str = "bram") -> Resources:
+    """One PE, calibrated against synthesis: LUT = max(0, round(k * formula LUT + c)),
+    likewise FF, with (k, c) per family, lane kind (ternary/int) and resource from
+    compiler/synth/calibration.json (fitted by `python -m compiler.synth.calibrate`;
+    k = 1, c = 0 where none was fitted). DSP, BRAM18 and URAM are the formula's
+    (`pe_cost_formula`)."""
+    r = pe_cost_formula(m, words, rows, family, weight_mem)
+    cal = pe_calibration(family, m.ternary)
+    fitted = {res: max(0, round(cal[res]["k"] * getattr(r, res) + cal[res]["c"]))
+              for res in ("lut", "ff")}
+    return Resources(bram18=r.bram18, dsp=r.dsp, uram=r.uram, **fitted)
+
+
+@functools.lru_cache(maxsize=None)
+def _calibration() -> dict:
+    path = Path(__file__).resolve().parents[1] / "synth" / "calibration.json"
+    return json.loads(path.read_text())["pe"] if path.exists() else {}
+
+
+def pe_calibration(family: Family, ternary: bool) -> dict[str, dict[str, float]]:
+    """Fitted PE lines {lut: {k, c}, ff: {k, c}} for `family` and lane kind."""
+    d = _calibration().get(family.value, {}).get("ternary" if ternary else "int", {})
+    return {res: d.get(res, {"k": 1.0, "c": 0.0}) for res in ("lut", "ff")}
+
+
+def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
+                    weight_mem: str = "bram") -> Resources:
+    """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words, weight_mem) + its
+    double-buffered input buffer memory(S*A, 2*in_words) + control (40 LUT, 32 FF)."""
     return (lane_bank(m, family) + requant_unit(m, rows, family)
-            + memory(m.simd * m.weight_bits, words, family)
+            + weight_rom(m.simd * m.weight_bits, words, weight_mem, family)
             + memory(m.simd * m.act_bits, 2 * m.in_words, family)
             + Resources(lut=CONTROL_LUT, ff=CONTROL_FF))
 
@@ -181,20 +264,40 @@ def collector(m: MacShape, family: Family) -> Resources:
     return memory(m.out_bits, 2 * m.rows, family) + Resources(lut=CONTROL_LUT, ff=CONTROL_FF)
 
 
-def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family) -> Resources:
-    """Window unit + sum over PEs of pe_cost + collector."""
+def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
+                    weight_mem: str = "bram") -> Resources:
+    """Window unit + sum over PEs of pe_cost + collector (+ dram_reader if its weights
+    stream from DRAM)."""
     counts: dict[tuple[int, int], int] = {}
     for key in zip(words_per_pe, rows_per_pe):
         counts[key] = counts.get(key, 0) + 1
-    pes = total(pe_cost(m, w, r, family).times(n) for (w, r), n in sorted(counts.items()))
-    return window_unit(m, family) + pes + collector(m, family)
+    pes = total(pe_cost(m, w, r, family, weight_mem).times(n) for (w, r), n in sorted(counts.items()))
+    dma = dram_reader(family) if weight_mem == "dram" else Resources()
+    return window_unit(m, family) + pes + collector(m, family) + dma
 
 
-def stream_cycles(shape: tuple[int, ...], simd: int) -> int:
-    """Cycles to move one tensor through a stream of S channels per beat:
-    pixels * ceil(C/S)."""
-    pixels = math.prod(shape[:-1]) if len(shape) > 1 else 1
-    return pixels * -(-shape[-1] // simd)
+def pixels(shape: tuple[int, ...]) -> int:
+    """Pixels of a channels-last tensor ((H, W, C): H*W; a vector (C,): 1)."""
+    return math.prod(shape[:-1]) if len(shape) > 1 else 1
+
+
+def stream_cycles(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> int:
+    """Cycles of an engine's streams: engines exchange one pixel (all its channels) per
+    beat (DESIGN §4), so max(in_pixels, out_pixels)."""
+    return max(pixels(in_shape), pixels(out_shape))
+
+
+def mac_cycles(in_shape, out_shape, cycles_per_pixel: int, dram: int = 0) -> int:
+    """A Conv/Dense engine: max(in_pixels, out_pixels * max(1, cycles_per_pixel), dram).
+    A PE with no words still takes one cycle per pixel; `dram` is the cycles per frame
+    its weights take to stream from external memory (0 if they are on chip)."""
+    return max(pixels(in_shape), pixels(out_shape) * max(1, cycles_per_pixel), dram)
+
+
+def gather_cost(shape_in, act_bits, family) -> Resources:
+    """Flatten (gather): collects a frame's pixels into one vector, memory(C*A, H*W)."""
+    return memory(shape_in[-1] * act_bits, pixels(shape_in), family) + Resources(
+        lut=CONTROL_LUT, ff=CONTROL_FF)
 
 
 # ---------------------------------------------------------------- other engines

@@ -15,10 +15,23 @@ in tile granularity it is found by bisection on the exact lock-step count.
 
 S is not searched: it is the group width compression trains with (the
 co-design), so it comes from the board profile or `--simd`, once per network.
+
+Weight memory (`place`), for every candidate P per layer: all weight ROMs start
+in fabric RAM (`bram`). On a board with URAM, layers move to URAM in order of
+BRAM18 saved per URAM spent while URAM lasts. If BRAM18 or URAM is still over
+budget, layers move to DRAM one at a time, largest weight memory first among
+those that read each weight once per frame (Dense before Conv: a Conv re-reads
+its PE programs for every output pixel), skipping any whose stream would
+exceed the cycle budget `T` (`weight bits * out_pixels / DRAM bits per
+cycle`); URAM is refilled after each move. DRAM is chosen only when on-chip
+memory cannot hold the weights: maximum throughput streams only if the model
+does not fit on chip even with P = 1 everywhere (then it bisects again with
+streaming allowed); `--target-fps` and `--pe` only if their P does not fit on
+chip.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..board import Board
 from ..errors import BoardError
@@ -35,6 +48,10 @@ class Folding:
     pe: dict[str, int]
     target_cycles: int
     mode: str  # "max-throughput" | "target-fps" | "fixed-pe"
+    memory: dict[str, str] = field(default_factory=dict)  # layer -> bram | uram | dram
+
+    def weight_memory(self, name: str) -> str:
+        return self.memory.get(name, "bram")
 
 
 def min_pe(layer: MacLayer, t: int, gran: Granularity) -> int | None:
@@ -68,20 +85,82 @@ def _min_pe_bisect(layer: MacLayer, lo: int, t: int, gran: Granularity) -> int |
     return lo
 
 
-def estimate(layers, fixed, pes: dict[str, int], gran, family) -> cost.Resources:
-    """Estimated resources of the whole design at the given P per layer."""
-    return cost.total([l.resources(pes[l.name], gran, family) for l in layers]
-                      + [f.resources for f in fixed])
+def estimate(layers, fixed, pes: dict[str, int], gran, family,
+             memory: dict[str, str] | None = None) -> cost.Resources:
+    """Estimated resources of the whole design at the given P (and weight memory) per layer."""
+    memory = memory or {}
+    return cost.total([l.resources(pes[l.name], gran, family, memory.get(l.name, "bram"))
+                       for l in layers] + [f.resources for f in fixed])
+
+
+def place(layers: list[MacLayer], fixed: list[FixedEngine], pes: dict[str, int],
+          gran: Granularity, board: Board, budget: dict[str, int],
+          t: int | None = None, dram: bool = True) -> dict[str, str] | None:
+    """Weight memory per layer so that the estimate fits `budget` (module docstring), or
+    None. `t` bounds a DRAM-streamed layer's cycles (None: no bound); `dram=False` keeps
+    every weight on chip."""
+    bpc = board.dram_bits_per_cycle if dram else 0.0
+    base = cost.total(f.resources for f in fixed)
+    memo: dict[tuple[str, str], cost.Resources] = {}
+
+    def res(l: MacLayer, kind: str) -> cost.Resources:
+        if (l.name, kind) not in memo:
+            memo[l.name, kind] = l.resources(pes[l.name], gran, board.family, kind)
+        return memo[l.name, kind]
+
+    streamed: set[str] = set()
+    while True:
+        mem = _fill_uram(layers, streamed, res, budget.get("uram", 0))
+        over = (base + cost.total(res(l, mem[l.name]) for l in layers)).over(budget)
+        if not over:
+            return mem
+        if not {"bram18", "uram"} & set(over) or bpc <= 0:
+            return None
+        cands = [l for l in layers if l.name not in streamed
+                 and (res(l, "dram").bram18, res(l, "dram").uram)
+                 < (res(l, mem[l.name]).bram18, res(l, mem[l.name]).uram)
+                 and (t is None or l.cycles(pes[l.name], gran, bpc) <= t)]
+        if not cands:
+            return None
+        streamed.add(min(cands, key=lambda l: (l.out_pixels, -l.weight_bits(pes[l.name], gran),
+                                           l.name)).name)
+
+
+def _fill_uram(layers, dram: set[str], res, uram_budget: int) -> dict[str, str]:
+    """bram everywhere, dram for `dram`; then URAM, best BRAM18 saved per URAM first."""
+    mem = {l.name: "dram" if l.name in dram else "bram" for l in layers}
+    if uram_budget <= 0:
+        return mem
+    cands = []
+    for l in layers:
+        if l.name in dram:
+            continue
+        b, u = res(l, "bram"), res(l, "uram")
+        saved = b.bram18 - u.bram18
+        if saved > 0 and u.uram > 0:
+            cands.append((-saved / u.uram, l.name, u.uram))
+    left = uram_budget
+    for _, name, n in sorted(cands):
+        if n <= left:
+            mem[name] = "uram"
+            left -= n
+    return mem
 
 
 def fold(layers: list[MacLayer], fixed: list[FixedEngine], board: Board, gran: Granularity, *,
          pe: int | None = None, target_fps: float | None = None, margin: float = 0.0) -> Folding:
     """P per layer for the mode the options select (module docstring)."""
     if pe is not None:
-        return Folding({l.name: min(pe, l.rows) for l in layers}, 0, "fixed-pe")
+        pes = {l.name: min(pe, l.rows) for l in layers}
+        mem = (place(layers, fixed, pes, gran, board, board.usable(), dram=False)
+               or place(layers, fixed, pes, gran, board, board.usable()))
+        return Folding(pes, 0, "fixed-pe", mem or {})
     if target_fps is not None:
         t = int(board.clock_hz // target_fps)
-        return Folding(_pes_for(layers, fixed, t, gran, target_fps, board), t, "target-fps")
+        pes = _pes_for(layers, fixed, t, gran, target_fps, board)
+        mem = (place(layers, fixed, pes, gran, board, board.usable(), t, dram=False)
+               or place(layers, fixed, pes, gran, board, board.usable(), t))
+        return Folding(pes, t, "target-fps", mem or {})
     return max_throughput(layers, fixed, board, gran, margin)
 
 
@@ -107,36 +186,45 @@ def _too_slow(name, cycles, fps, board, what) -> str:
             "(its longest row bounds it)")
 
 
-def bounds(layers, fixed, gran) -> tuple[int, int]:
-    """Fastest (P = M everywhere) and slowest (P = 1) frame cycles."""
+def bounds(layers, fixed, gran, dram_bits_per_cycle: float = 0.0) -> tuple[int, int]:
+    """Fastest (P = M everywhere) and slowest (P = 1, weights streamed if a board has
+    external memory) frame cycles."""
     floor = max([f.cycles for f in fixed] + [0])
     lo = max([l.cycles(l.rows, gran) for l in layers] + [floor])
-    hi = max([l.cycles(1, gran) for l in layers] + [lo])
+    hi = max([l.cycles(1, gran, dram_bits_per_cycle) for l in layers] + [lo])
     return lo, hi
 
 
 def max_throughput(layers, fixed, board: Board, gran: Granularity, margin: float = 0.0) -> Folding:
-    """Least frame cycles whose estimate fits the usable resources shrunk by `margin`."""
+    """Least frame cycles whose estimate fits the usable resources shrunk by `margin`, with
+    every weight on chip if that fits at all (at P = 1), else streaming from DRAM."""
     budget = {k: int(v * (1 - margin)) for k, v in board.usable().items()}
     lo, hi = bounds(layers, fixed, gran)
+    dram = False
 
-    def fits(t: int) -> dict[str, int] | None:
+    def fits(t: int) -> tuple[dict[str, int], dict[str, str]] | None:
         pes = {l.name: min_pe(l, t, gran) for l in layers}
         if any(p is None for p in pes.values()):
             return None
-        return pes if not estimate(layers, fixed, pes, gran, board.family).over(budget) else None
+        mem = place(layers, fixed, pes, gran, board, budget, t, dram)
+        return None if mem is None else (pes, mem)
 
+    if fits(hi) is None and board.dram_bits_per_cycle > 0:
+        dram = True
+        lo, hi = bounds(layers, fixed, gran, board.dram_bits_per_cycle)
     if fits(hi) is None:
         pes = {l.name: 1 for l in layers}
-        raise BoardError(not_fitting(estimate(layers, fixed, pes, gran, board.family), board,
-                                     "even with one PE per layer"))
+        how = ("even with one PE per layer and weights streamed from DRAM where that helps"
+               if board.dram_gbps > 0 else "even with one PE per layer")
+        raise BoardError(not_fitting(estimate(layers, fixed, pes, gran, board.family), board, how))
     while lo < hi:
         mid = (lo + hi) // 2
         if fits(mid) is None:
             lo = mid + 1
         else:
             hi = mid
-    return Folding(fits(lo), lo, "max-throughput")
+    pes, mem = fits(lo)
+    return Folding(pes, lo, "max-throughput", mem)
 
 
 def not_fitting(need: cost.Resources, board: Board, how: str, fix: str = "") -> str:

@@ -65,8 +65,16 @@ class LaneLayout:
         return self.lanes.shape[3]
 
     def mask(self) -> np.ndarray:
-        """`mask[m, i]`: item `i` of row `m` holds a nonzero weight."""
-        return self.lanes.reshape(self.rows, self.items_per_row, -1).any(axis=2)
+        """`mask[m, i]`: item `i` of row `m` holds a nonzero weight (computed once)."""
+        cached = self.__dict__.get("_mask")
+        if cached is None:
+            flat = np.ascontiguousarray(self.lanes).reshape(self.rows, self.items_per_row, -1)
+            if flat.shape[2] % 8 == 0:  # int8 lanes: test 8 at a time
+                flat = flat.view(np.uint64)
+            cached = flat.any(axis=2)
+            cached.flags.writeable = False
+            self.__dict__["_mask"] = cached
+        return cached
 
 
 def lane_layout(attrs: MacAttrs, simd: int, axis: LaneAxis | None = None) -> LaneLayout:

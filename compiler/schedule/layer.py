@@ -12,6 +12,11 @@ row's mask is the union over its tile of P rows: a P x S tile is skipped only
 when all of it is zero, so PEs execute (and store) zero words.
 
 Per output pixel: `cycles = taps * max load + PIXEL_OVERHEAD_CYCLES`.
+
+`weight_memory` says where the PE programs live: `bram` (fabric RAM or LUTs),
+`uram`, or `dram` (streamed from external memory: the engine then needs at
+least `dram_cycles` per frame, `model.frame_cycles`). The folding search sets
+them (`network.py`); the words are the same in every case.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UnsupportedError
 from .assign import assign_rows, load_lower_bound, round_robin
 from .groups import LaneLayout
 from .options import Granularity, LaneAxis, check_pe
@@ -69,6 +75,8 @@ class LayerSchedule:
     row_items: tuple[int, ...]   # G[m]: nonzero items of row m
     lpt_max_load: int            # most-loaded PE after LPT, before the local search
     pes: tuple[PeProgram, ...]
+    weight_memory: str = "bram"  # bram | uram | dram (module docstring)
+    dram_cycles: int = 0         # cycles per frame to stream its weights (dram only)
 
     # ---- derived metrics (DESIGN §3) ----
     @property
@@ -125,6 +133,11 @@ class LayerSchedule:
     def word_bits(self) -> int:
         return self.simd * self.weight_bits
 
+    @property
+    def rom_bits(self) -> int:
+        """Bits of all its PE programs (what its weight memories hold)."""
+        return sum(self.words_per_pe()) * self.word_bits
+
     def words_per_pe(self) -> list[int]:
         d = word_hex_digits(self.simd, self.weight_bits)
         return [len(p.words) // d for p in self.pes]
@@ -148,7 +161,8 @@ class LayerSchedule:
     # ---- JSON ----
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in _SCALARS}
-        d.update(lane_axis=self.lane_axis.value, granularity=self.granularity.value,
+        d.update(weight_memory=self.weight_memory, dram_cycles=self.dram_cycles,
+                 lane_axis=self.lane_axis.value, granularity=self.granularity.value,
                  row_items=list(self.row_items), summary=self.summary(),
                  pes=[p.to_json() for p in self.pes])
         return d
@@ -158,11 +172,23 @@ class LayerSchedule:
         return LayerSchedule(
             **{k: d[k] for k in _SCALARS}, lane_axis=LaneAxis(d["lane_axis"]),
             granularity=Granularity(d["granularity"]), row_items=tuple(d["row_items"]),
-            pes=tuple(PeProgram.from_json(p) for p in d["pes"]))
+            pes=tuple(PeProgram.from_json(p) for p in d["pes"]),
+            weight_memory=d.get("weight_memory", "bram"), dram_cycles=d.get("dram_cycles", 0))
 
 
 _SCALARS = ("name", "op", "pe", "simd", "rows", "items_per_row", "taps", "weight_kind",
             "weight_bits", "out_pixels", "lpt_max_load")
+
+
+def check_weights_on_chip(layers, backend: str) -> None:
+    """The backends hold every PE program in on-chip ROM: refuse DRAM-streamed weights."""
+    for ls in layers:
+        if getattr(ls, "weight_memory", "bram") == "dram":
+            raise UnsupportedError(
+                f"layer '{ls.name}': the folding search streams its weights from DRAM (they do "
+                f"not fit on chip), which the {backend} backend does not generate yet; compile "
+                "for a bigger board (more BRAM/URAM) or compress harder (fewer nonzero PE "
+                "groups) so that every layer's weights stay on chip")
 
 
 def schedule_layer(layout: LaneLayout, pe: int, *, name: str = "", op: str = "conv2d",

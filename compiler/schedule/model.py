@@ -6,6 +6,17 @@ add, global average pool, requantize): its cycles and resources depend on `S`
 only. Activations without a `QType` (a FLOAT-stage graph) count as
 `DEFAULT_ACT_BITS` wide.
 
+Cycles per frame: the machine both backends build (DESIGN §4) moves one pixel
+(all its channels) per beat between engines, so
+- a Conv/Dense engine takes `max(in_pixels, out_pixels * max(1, taps * max_load),
+  dram_cycles)` (`cost.mac_cycles`; `dram_cycles` only if its weights stream from
+  external memory),
+- every other engine (pool, add, global average pool, requantize, flatten)
+  `max(in_pixels, out_pixels)` (`cost.stream_cycles`),
+- the input port `H*W` beats, the output port one beat per value,
+and frames stream back to back, so the design's cycles per frame is the largest
+of these (`frame_cycles`, which the RTL backend reports as its cycle model).
+
 Skip FIFOs: every engine delays its stream by a fill of
 `(kh//2)*W_in + kw//2 + 1` pixels (line buffers; 1 pixel for 1x1 and
 element-wise engines). An Add's skip FIFO holds the difference of its two
@@ -52,7 +63,7 @@ class MacLayer:
     shape: cost.MacShape
     out_pixels: int
     weight_kind: str
-    stream: int  # cycles of its input and output streams, whichever is larger
+    stream: int  # cycles of its input and output streams (pixels), whichever is larger
 
     @cached_property
     def mask(self) -> np.ndarray:
@@ -81,17 +92,34 @@ class MacLayer:
             return max(load_lower_bound(self.g, p), pigeonhole_bound(self.g_desc, p))
         return int(tile_masks(self.mask, p)[::p].sum())  # PE 0 has a row in every tile
 
-    def cycles(self, p: int, granularity: Granularity) -> int:
+    def cycles(self, p: int, granularity: Granularity, dram_bits_per_cycle: float = 0.0) -> int:
+        """cost.mac_cycles at P; with `dram_bits_per_cycle` > 0 the weights stream from DRAM."""
         compute = (self.taps * self.loads(p, granularity) + PIXEL_OVERHEAD_CYCLES) * self.out_pixels
-        return max(compute, self.stream)
+        dram = self.dram_cycles(p, granularity, dram_bits_per_cycle) if dram_bits_per_cycle else 0
+        return max(compute, self.stream, dram)
 
-    def resources(self, p: int, granularity: Granularity, family: Family) -> cost.Resources:
-        """Estimated cost at P: every PE holds its share of the words and rows."""
+    def words_per_pe(self, p: int, granularity: Granularity) -> int:
+        """Estimated weight words of every PE: its share of the nonzero items (PE mode)
+        or the lock-step load (tile mode), times taps."""
         if granularity is Granularity.PE:
-            words = -(-int(self.g.sum()) * self.taps // p)
-        else:
-            words = self.loads(p, granularity) * self.taps
-        return cost.mac_engine_cost(self.shape, [words] * p, [-(-self.rows // p)] * p, family)
+            return -(-int(self.g.sum()) * self.taps // p)
+        return self.loads(p, granularity) * self.taps
+
+    def weight_bits(self, p: int, granularity: Granularity) -> int:
+        """Estimated bits of all its weight memories at P."""
+        return self.words_per_pe(p, granularity) * p * self.shape.simd * self.shape.weight_bits
+
+    def dram_cycles(self, p: int, granularity: Granularity, bits_per_cycle: float) -> int:
+        """Cycles per frame to stream its weights from DRAM: every output pixel re-reads
+        the PE programs, so weight_bits * out_pixels / bits_per_cycle."""
+        return cost.dram_cycles(self.weight_bits(p, granularity) * self.out_pixels, bits_per_cycle)
+
+    def resources(self, p: int, granularity: Granularity, family: Family,
+                  weight_mem: str = "bram") -> cost.Resources:
+        """Estimated cost at P: every PE holds its share of the words and rows."""
+        words = self.words_per_pe(p, granularity)
+        return cost.mac_engine_cost(self.shape, [words] * p, [-(-self.rows // p)] * p, family,
+                                    weight_mem)
 
 
 def _bits(node: Node) -> int:
@@ -106,8 +134,9 @@ def acc_bits(attrs: MacAttrs, src: Node) -> int:
     """attrs.acc_bits if lowering set it, else DESIGN §2: signed width of max_m sum|w| * max|x|."""
     if attrs.acc_bits:
         return attrs.acc_bits
-    w = np.abs(attrs.weights.values).reshape(attrs.weights.values.shape[0], -1)
-    return signed_width(int(w.sum(axis=1).max(initial=0)) * _max_abs(src))
+    v = attrs.weights.values  # int8/int16/int64 codes: sum in int64, never widen the array
+    w = np.abs(v.reshape(v.shape[0], -1)).sum(axis=1, dtype=np.int64)
+    return signed_width(int(w.max(initial=0)) * _max_abs(src))
 
 
 def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
@@ -121,9 +150,9 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
         weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
         in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
         kernel=a.kernel, window=window)
-    pixels = math.prod(node.shape[:-1]) if len(node.shape) > 1 else 1
-    stream = max(cost.stream_cycles(src.shape, simd), cost.stream_cycles(node.shape, simd))
-    return MacLayer(node.name, node.op.value, node.inputs, layout, shape, pixels, w.kind.value, stream)
+    stream = cost.stream_cycles(src.shape, node.shape)
+    return MacLayer(node.name, node.op.value, node.inputs, layout, shape, cost.pixels(node.shape),
+                    w.kind.value, stream)
 
 
 def fill_pixels(graph: Graph, node: Node) -> int:
@@ -144,13 +173,15 @@ def delays(graph: Graph) -> dict[str, int]:
 
 def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
                  delay: dict[str, int]) -> FixedEngine | None:
-    """Cost of a non-MAC engine, or None for nodes that are no engine (input, flatten)."""
-    if node.op in (Op.INPUT, Op.FLATTEN):
+    """Cost of a non-MAC engine, or None for the input node (the input port is `ports`)."""
+    if node.op is Op.INPUT:
         return None
     src = graph.node(node.inputs[0])
     a_bits, o_bits = _bits(src), _bits(node)
-    cycles = max(cost.stream_cycles(src.shape, simd), cost.stream_cycles(node.shape, simd))
-    if node.op in (Op.MAXPOOL, Op.AVGPOOL):
+    cycles = cost.stream_cycles(src.shape, node.shape)
+    if node.op is Op.FLATTEN:
+        res = cost.gather_cost(src.shape, a_bits, family)
+    elif node.op in (Op.MAXPOOL, Op.AVGPOOL):
         k = node.attrs.kernel
         acc = signed_width(k[0] * k[1] * _max_abs(src))
         res = cost.pool_cost(src.shape, k, a_bits, acc, o_bits, simd, node.op is Op.AVGPOOL, family)
@@ -163,3 +194,33 @@ def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
         res = cost.requant_cost(a_bits, o_bits, simd, family)
     return FixedEngine(node.name, node.op.value, node.inputs, cycles, res)
+
+
+IN_PORT, OUT_PORT = "in_stream", "out_stream"
+
+
+def ports(graph: Graph) -> tuple[FixedEngine, FixedEngine]:
+    """The AXI4-Stream ports as engines: the input one beat per pixel (`H*W`), the
+    output one beat per value (docs/architecture.md, top-level ports)."""
+    out = graph.output_node
+    return (FixedEngine(IN_PORT, "input", (), cost.pixels(graph.input.shape), cost.Resources()),
+            FixedEngine(OUT_PORT, "output", (out.name,), out.type.size, cost.Resources()))
+
+
+def frame_cycles(graph: Graph, schedule) -> dict:
+    """Steady-state cycles per frame of the machine, per engine and in total (module
+    docstring): `{"engines": {name: cycles}, "cycles_per_frame", "bottleneck"}`, engines
+    in dataflow order from the input port to the output port, the bottleneck the first
+    of the slowest. `schedule` is a NetworkSchedule (or anything with `layer(name)`)."""
+    per: dict[str, int] = {IN_PORT: cost.pixels(graph.input.shape)}
+    for n in graph.nodes[1:]:
+        src = graph.node(n.inputs[0])
+        if n.op.is_mac:
+            ls = schedule.layer(n.name)
+            per[n.name] = cost.mac_cycles(src.shape, n.shape, ls.cycles_per_pixel,
+                                          getattr(ls, "dram_cycles", 0))
+        else:
+            per[n.name] = cost.stream_cycles(src.shape, n.shape)
+    per[OUT_PORT] = graph.output_node.type.size
+    return {"engines": per, "cycles_per_frame": max(per.values()),
+            "bottleneck": max(per, key=per.get)}

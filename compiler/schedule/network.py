@@ -1,23 +1,27 @@
 """The schedule pass over a whole graph: fold, schedule every MAC layer, cost every engine.
 
 `schedule_network(graph, board, ...)` returns a `NetworkSchedule`: the
-`LayerSchedule` of every Conv/Dense (in graph order), and per engine its
-cycles per frame and estimated resources. Dataflow throughput is
-`clock / max engine cycles`; latency is the longest input-to-output path of
-engine cycles plus `ENGINE_FILL_CYCLES` per engine on it (pessimistic: it
-assumes no overlap between engines, as FINN's critical path does).
+`LayerSchedule` of every Conv/Dense (in graph order), and per engine (the
+input port, every node's engine, the output port) its cycles per frame
+(`model.frame_cycles`: the machine the backends build) and estimated resources.
+Dataflow throughput is `clock / max engine cycles`; latency is the longest
+input-to-output path of engine cycles plus `ENGINE_FILL_CYCLES` per engine on
+it (pessimistic: it assumes no overlap between engines, as FINN's critical
+path does).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from ..board import Board
 from ..errors import ModelError, OptionError, BoardError
 from ..ir.graph import Graph
+from ..ir.ops import Op
 from . import cost
 from .folding import Folding, fold, max_throughput, min_pe, not_fitting
 from .layer import LayerSchedule, schedule_layer
-from .model import FixedEngine, MacLayer, delays, fixed_engine, mac_layer
+from .model import IN_PORT, OUT_PORT, FixedEngine, MacLayer, delays, fixed_engine, mac_layer, ports
 from .options import Granularity, check_simd
 
 SCHEMA_VERSION = 1
@@ -42,7 +46,7 @@ class EngineCost:
 
     @staticmethod
     def from_json(d: dict) -> "EngineCost":
-        res = cost.Resources(d["lut"], d["ff"], d["bram18"], d["dsp"])
+        res = cost.Resources(d["lut"], d["ff"], d["bram18"], d["dsp"], d.get("uram", 0))
         return EngineCost(d["name"], d["op"], tuple(d["inputs"]), d["cycles"], res)
 
 
@@ -118,13 +122,15 @@ def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
     if not layers:
         raise ModelError(f"model '{graph.name}' has no Conv or Dense layer to schedule")
     delay = delays(graph)
-    fixed = [e for n in graph.nodes
-             if (e := fixed_engine(graph, n, s, board.family, delay)) is not None and not n.op.is_mac]
+    port_in, port_out = ports(graph)
+    fixed = [port_in] + [e for n in graph.nodes if not n.op.is_mac and
+                         (e := fixed_engine(graph, n, s, board.family, delay)) is not None] + [port_out]
     for margin in MARGINS:
         folding = fold(layers, fixed, board, granularity, pe=pe, target_fps=target_fps, margin=margin)
-        scheds = {l.name: _schedule(l, folding.pe[l.name], granularity) for l in layers}
+        scheds = {l.name: _schedule(l, folding.pe[l.name], granularity, board,
+                                    folding.weight_memory(l.name)) for l in layers}
         if folding.mode != "fixed-pe":
-            _relax(layers, scheds, fixed, granularity)
+            _relax(layers, scheds, fixed, granularity, board)
         net = _assemble(graph, board, s, granularity, folding, layers, scheds, fixed)
         if folding.mode != "max-throughput" or not net.resources.over(board.usable()):
             break
@@ -142,23 +148,31 @@ def _check_options(pe, target_fps) -> None:
         raise OptionError("--pe and --target-fps both choose P; give one of them")
 
 
-def _schedule(layer: MacLayer, p: int, gran: Granularity) -> LayerSchedule:
-    return schedule_layer(layer.layout, p, name=layer.name, op=layer.op,
-                          weight_kind=layer.weight_kind, weight_bits=layer.shape.weight_bits,
-                          out_pixels=layer.out_pixels, granularity=gran)
+def _schedule(layer: MacLayer, p: int, gran: Granularity, board: Board,
+              weight_memory: str = "bram") -> LayerSchedule:
+    sched = schedule_layer(layer.layout, p, name=layer.name, op=layer.op,
+                           weight_kind=layer.weight_kind, weight_bits=layer.shape.weight_bits,
+                           out_pixels=layer.out_pixels, granularity=gran)
+    if weight_memory == "bram":
+        return sched
+    dram = 0
+    if weight_memory == "dram":  # every output pixel re-reads the PE programs
+        dram = cost.dram_cycles(sched.rom_bits * sched.out_pixels, board.dram_bits_per_cycle)
+    return dataclasses.replace(sched, weight_memory=weight_memory, dram_cycles=dram)
 
 
 def _engine_cycles(layer: MacLayer, sched: LayerSchedule) -> int:
-    return max(sched.cycles, layer.stream)
+    """cost.mac_cycles: layer.stream = max(in_pixels, out_pixels) covers the max(1, .)."""
+    return max(sched.cycles, layer.stream, sched.dram_cycles)
 
 
-def _relax(layers, scheds, fixed, gran) -> None:
+def _relax(layers, scheds, fixed, gran, board) -> None:
     """Give back PEs that the real bottleneck does not need (FINN's second pass)."""
     t = max([_engine_cycles(l, scheds[l.name]) for l in layers] + [f.cycles for f in fixed])
     for l in layers:
         p = min_pe(l, t, gran)
         if p is not None and p < scheds[l.name].pe:
-            cand = _schedule(l, p, gran)
+            cand = _schedule(l, p, gran, board, scheds[l.name].weight_memory)
             if _engine_cycles(l, cand) <= t:
                 scheds[l.name] = cand
 
@@ -168,9 +182,10 @@ def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) ->
     for l in layers:
         sc = scheds[l.name]
         res = cost.mac_engine_cost(l.shape, sc.words_per_pe(), [len(p.rows) for p in sc.pes],
-                                   board.family)
+                                   board.family, sc.weight_memory)
         engines[l.name] = FixedEngine(l.name, l.op, l.inputs, _engine_cycles(l, sc), res)
-    ordered = [engines[n.name] for n in graph.nodes if n.name in engines]
+    ordered = ([engines[IN_PORT]] + [engines[n.name] for n in graph.nodes if n.name in engines
+                                     and n.name not in (IN_PORT, OUT_PORT)] + [engines[OUT_PORT]])
     costs = tuple(EngineCost(e.name, e.op, _upstream(graph, e.inputs, engines), e.cycles, e.resources)
                   for e in ordered)
     return NetworkSchedule(graph.name, board.name, board.part, board.clock_mhz, s, gran,
@@ -182,7 +197,9 @@ def _upstream(graph: Graph, inputs, engines) -> tuple[str, ...]:
     """Nearest engines upstream, looking through nodes that are no engine (flatten)."""
     out: list[str] = []
     for i in inputs:
-        if i in engines:
+        if graph.node(i).op is Op.INPUT:
+            out.append(IN_PORT)
+        elif i in engines:
             out.append(i)
         else:
             out.extend(_upstream(graph, graph.node(i).inputs, engines))

@@ -22,10 +22,14 @@ def word_hex_digits(simd: int, bits: int) -> int:
 
 def pack_words(lanes: np.ndarray, bits: int) -> str:
     """`lanes[w, l]` (signed codes) -> concatenated hex words."""
-    lanes = np.asarray(lanes, dtype=np.int64)
+    lanes = np.asarray(lanes)
     n, s = lanes.shape
     nbytes = -(-s * bits // 8)
-    codes = (lanes & ((1 << bits) - 1)).astype(np.uint64)
+    if lanes.dtype.kind in "iu" and lanes.dtype.itemsize == 1 and bits <= 8:
+        # int8/uint8 codes (the IR may store them so): two's-complement bits as uint8
+        codes = lanes.view(np.uint8) & np.uint8((1 << bits) - 1)
+    else:
+        codes = (lanes.astype(np.int64) & ((1 << bits) - 1)).astype(np.uint64)
     if s * bits <= 64:
         return _pack_u64(codes, bits, nbytes)
     return _pack_bits(codes, bits, nbytes)
@@ -34,7 +38,7 @@ def pack_words(lanes: np.ndarray, bits: int) -> str:
 def _pack_u64(codes: np.ndarray, bits: int, nbytes: int) -> str:
     words = np.zeros(codes.shape[0], dtype=np.uint64)
     for lane in range(codes.shape[1]):
-        words |= codes[:, lane] << np.uint64(lane * bits)
+        words |= codes[:, lane].astype(np.uint64) << np.uint64(lane * bits)
     be = words.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - nbytes:]
     return be.tobytes().hex()
 
@@ -44,7 +48,7 @@ def _pack_bits(codes: np.ndarray, bits: int, nbytes: int) -> str:
     block = max(1, (1 << 22) // (codes.shape[1] * bits))
     shifts = np.arange(bits, dtype=np.uint64)
     for start in range(0, codes.shape[0], block):
-        c = codes[start:start + block]
+        c = codes[start:start + block].astype(np.uint64)
         bitarr = ((c[:, :, None] >> shifts) & np.uint64(1)).astype(np.uint8).reshape(len(c), -1)
         le = np.packbits(bitarr, axis=1, bitorder="little")
         le = np.pad(le, ((0, 0), (0, nbytes - le.shape[1])))

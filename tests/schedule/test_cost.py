@@ -58,8 +58,41 @@ def test_window_unit_and_stream():
     assert cost.window_unit(m, Family.XCUP) == Resources(lut=2 * 16 * 8 + 64, ff=3 * 16 * 8 + 64,
                                                           bram18=8)
     assert cost.window_unit(shape(window=False), Family.XCUP) == Resources(lut=64, ff=64)
-    assert cost.stream_cycles((56, 56, 64), 16) == 56 * 56 * 4
-    assert cost.stream_cycles((1000,), 16) == 63
+    # one pixel (all channels) per beat between engines (DESIGN §4)
+    assert cost.stream_cycles((56, 56, 64), (28, 28, 64)) == 56 * 56
+    assert cost.stream_cycles((7, 7, 512), (25088,)) == 49
+    assert cost.stream_cycles((1000,), (10,)) == 1
+
+
+def test_mac_cycles_formula():
+    # max(in_pixels, out_pixels * max(1, cycles_per_pixel), dram)
+    assert cost.mac_cycles((56, 56, 64), (28, 28, 128), 9) == 28 * 28 * 9
+    assert cost.mac_cycles((56, 56, 64), (28, 28, 128), 3) == 56 * 56
+    assert cost.mac_cycles((4096,), (1000,), 0) == 1
+    assert cost.mac_cycles((4096,), (1000,), 40, dram=53334) == 53334
+
+
+def test_uram288_packs_narrow_words():
+    assert cost.uram288(72, 4096) == 1 and cost.uram288(72, 4097) == 2
+    assert cost.uram288(32, 8192) == 1      # two 32-bit words per 72-bit row
+    assert cost.uram288(32, 8193) == 2
+    assert cost.uram288(16, 16384) == 1     # four per row
+    assert cost.uram288(128, 4096) == 2     # side by side
+    assert cost.uram288(0, 10) == 0
+
+
+def test_weight_rom_kinds():
+    assert cost.weight_rom(32, 5000, "bram", Family.XCUP) == cost.memory(32, 5000, Family.XCUP)
+    assert cost.weight_rom(32, 5000, "uram", Family.XCUP) == Resources(uram=1)
+    assert cost.weight_rom(32, 5000, "dram", Family.XCUP) == Resources(lut=32)  # 32-deep FIFO
+    assert cost.dram_reader(Family.XCUP) == Resources(lut=1500, ff=2000, bram18=4)
+
+
+def test_dram_cycles():
+    assert cost.dram_cycles(1000, 614.4) == 2
+    assert cost.dram_cycles(0, 0.0) == 0
+    with pytest.raises(ValueError):
+        cost.dram_cycles(10, 0.0)
 
 
 def test_mac_engine_groups_equal_pes():
