@@ -94,3 +94,21 @@ class progress:
 
     def __exit__(self, *exc):
         return self._p.__exit__(*exc)
+
+
+class status:
+    """A rich spinner with a message on stderr while a long step runs (silent when
+    stderr is not a terminal): `with status("building C-sim"): ...`."""
+
+    def __init__(self, message: str):
+        from rich.console import Console
+        console = Console(stderr=True)
+        self._s = console.status(message) if console.is_terminal else None
+
+    def __enter__(self):
+        if self._s is not None:
+            self._s.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._s.__exit__(*exc) if self._s is not None else False

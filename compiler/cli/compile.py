@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from ..codegen.plan import write_plan
-from .common import add_model_args, load
+from .common import add_model_args, load, status
 
 
 def register(sub) -> None:
@@ -55,10 +55,12 @@ def run(args) -> int:
         raise OptionError(f"--vectors must be at least 1, got {args.vectors}")
     backends = sorted({b for a in (args.backend or []) for b in (("hls", "rtl") if a == "all" else (a,))})
     board = load_board(args.board)
-    loaded = load(args)
+    with status(f"importing and lowering {args.model}"):
+        loaded = load(args)
     graph = loaded.graph
-    net = schedule_network(graph, board, pe=args.pe, simd=args.simd, target_fps=args.target_fps,
-                           granularity=parse_granularity(args.granularity))
+    with status(f"scheduling {len(graph.macs())} layers on {board.name}"):
+        net = schedule_network(graph, board, pe=args.pe, simd=args.simd, target_fps=args.target_fps,
+                               granularity=parse_granularity(args.granularity))
     options = {"model": args.model, "board": args.board, "pe": args.pe, "simd": net.simd,
                "target_fps": args.target_fps, "granularity": args.granularity}
     plan, report = build_plan(net, board, graph, options)
@@ -69,7 +71,8 @@ def run(args) -> int:
         "board": board.name, "part": board.part, "clock_mhz": board.clock_mhz,
         "backends": backends, **{k: v for k, v in options.items() if k not in ("model", "board")},
     }, indent=2, sort_keys=True) + "\n").encode()
-    plan.update(generate(backends, graph, net, board, args.vectors))
+    with status("generating " + (", ".join(backends) or "reports")):
+        plan.update(generate(backends, graph, net, board, args.vectors))
     write_plan(plan, args.output, replace_dirs=tuple(backends) + (("vectors",) if backends else ()))
     if not args.quiet:
         print_summary(report)

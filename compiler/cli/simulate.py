@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from ..errors import OptionError
-from .common import add_model_args, emit_json, load, progress, save_npy
+from .common import add_model_args, emit_json, load, progress, save_npy, status
 
 LEVELS = ("golden", "csim", "rtl")
 BACKEND_DIR = {"csim": "hls", "rtl": "rtl"}
@@ -86,17 +86,20 @@ def _run_design(args, outdir: Path, graph, x, y, result: dict):
     if meta.get("fingerprint") != graph.fingerprint():
         raise ModelError(f"'{outdir}' was compiled from a different model or tritium version "
                          "than the one saved in it; compile it again")
-    vectors = make_vectors(graph, x)
+    with status(f"golden model on {len(x)} inputs"):
+        vectors = make_vectors(graph, x)
     if args.level == "csim":
         from sim.csim import run_csim
-        r = run_csim(outdir / "hls", vectors)
+        with status("C-simulation: building with g++ (cached by content) and running every vector"):
+            r = run_csim(outdir / "hls", vectors)
         result.update(mismatches=int(r.mismatches), mismatched_vectors=int(r.mismatched_vectors),
                       first_mismatch=str(r.first_mismatch) if r.first_mismatch else None,
                       build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3))
     else:
         from sim.rtl import run_rtl
         gaps = not args.no_gaps
-        r = run_rtl(outdir / "rtl", vectors, gaps=gaps, backpressure=gaps)
+        with status("RTL simulation: building with Verilator (cached by content) and running"):
+            r = run_rtl(outdir / "rtl", vectors, gaps=gaps, backpressure=gaps)
         result.update(mismatches=int(r.mismatches), first_mismatch=r.first_mismatch,
                       tlast_errors=int(r.tlast_errors),
                       cycles_per_frame=float(r.cycles_per_frame),
