@@ -7,6 +7,19 @@ content hash of the sources into a cache directory (`$TRITIUM_CACHE/csim/<hash>`
 default `~/.cache/tritium/csim/<hash>`), runs all vectors in one process (the
 testbench reads input, expected and output paths from argv), and compares the
 outputs with the golden model's in numpy: no per-sample Python loop.
+
+Mismatch diagnosis: given the lowered `graph` the design was generated from
+(`run_csim(hls, vectors, graph=g)`), a run with mismatches is followed by a
+*trace build* of the same sources with `-DTRITIUM_TRACE` (cached beside the
+normal binary under its own hash). In it the generated top calls
+`tritium::trace_tap` after every engine, appending that engine's output
+stream to `$TRITIUM_TRACE_DIR/L<k>.bin` (int32, channels-last; `k` indexes the
+manifest's `traces`, in dataflow order). It runs on the first mismatching
+vector only; each layer's trace is compared with the golden model's tensor
+of that node (`compiler.ir.interp`, from the same input codes) and the first
+differing layer is reported: node name, pixel (h, w), channel, expected, got.
+An exact run never builds the trace binary; without `graph` the report names
+the output node as before.
 """
 from __future__ import annotations
 
@@ -17,12 +30,13 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from compiler.errors import ToolError
+from compiler.errors import ModelError, ToolError
+from compiler.ir.interp import run_golden_codes
 from compiler.toolchain import find_tool
 from sim.vectors import INT32, Vectors
 
@@ -30,6 +44,8 @@ CXXFLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
 SOURCE_DIRS = ("src/", "lib/", "tb/")
 MANIFEST = "tritium_hls.json"
 BINARY = "csim"
+TRACE_BINARY = "csim_trace"
+TRACE_FLAGS = ("-DTRITIUM_TRACE",)
 
 
 @dataclass(frozen=True)
@@ -37,15 +53,20 @@ class Mismatch:
     """The first differing output value."""
 
     vector: int
-    index: int          # flat index into the output tensor
-    channel: int        # index % channels (outputs are channels-last)
+    index: int          # flat index into `layer`'s tensor (channels-last)
+    channel: int        # index % channels
     expected: int
     got: int
-    layer: str          # the graph node whose values differ (the output node)
+    layer: str          # the first graph node (dataflow order) whose values differ;
+                        # the output node when not diagnosed (no graph, or only the outputs differ)
+    pixel: tuple[int, int] | None = None   # (h, w) in `layer`; None for a vector tensor
+    traced: bool = False                   # found by the per-layer trace build
 
     def __str__(self) -> str:
-        return (f"vector {self.vector}, output index {self.index} (layer '{self.layer}', channel "
-                f"{self.channel}): expected {self.expected}, got {self.got}")
+        where = f"pixel {self.pixel}, " if self.pixel is not None else f"index {self.index}, "
+        what = "first differing layer" if self.traced else "layer"
+        return (f"vector {self.vector}, {what} '{self.layer}' ({where}channel {self.channel}): "
+                f"expected {self.expected}, got {self.got}")
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,7 @@ class CsimResult:
     run_seconds: float
     cached: bool
     binary: Path
+    trace_binary: Path | None = None   # the diagnosis build, when one ran
 
     @property
     def ok(self) -> bool:
@@ -88,22 +110,27 @@ def cache_root() -> Path:
     return (Path(base) if base else Path.home() / ".cache" / "tritium") / "csim"
 
 
-def content_hash(files: dict[str, bytes], cxx: str) -> str:
-    h = hashlib.sha256(repr((cxx, CXXFLAGS)).encode())
+def content_hash(files: dict[str, bytes], cxx: str, flags: tuple[str, ...] = CXXFLAGS) -> str:
+    h = hashlib.sha256(repr((cxx, flags)).encode())
     for rel in sorted(files):
         if rel.startswith(SOURCE_DIRS) or rel == MANIFEST:
             h.update(rel.encode() + b"\0" + files[rel] + b"\0")
     return h.hexdigest()[:24]
 
 
-def build_csim(hls) -> tuple[Path, float, bool]:
-    """(binary, build seconds, cached): compile the testbench unless its hash is cached."""
+def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
+    """(binary, build seconds, cached): compile the testbench unless its hash is cached.
+
+    `trace=True` builds the diagnosis variant (`-DTRITIUM_TRACE`, see the module docstring).
+    """
     files = project_files(hls)
     manifest = json.loads(files[MANIFEST])
     cxx = find_tool("g++", "TRITIUM_CXX", "install a C++17 compiler (e.g. `apt install g++`)")
-    final = cache_root() / content_hash(files, cxx)
-    if (final / BINARY).is_file():
-        return final / BINARY, 0.0, True
+    flags = CXXFLAGS + (TRACE_FLAGS if trace else ())
+    binary = TRACE_BINARY if trace else BINARY
+    final = cache_root() / content_hash(files, cxx, flags)
+    if (final / binary).is_file():
+        return final / binary, 0.0, True
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build.", dir=final.parent))
     try:
@@ -111,7 +138,7 @@ def build_csim(hls) -> tuple[Path, float, bool]:
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             (work / rel).write_bytes(data)
         t0 = time.perf_counter()
-        cmd = [cxx, *CXXFLAGS, "-Ilib", "-Isrc", "-o", BINARY, manifest["sources"][0], manifest["testbench"]]
+        cmd = [cxx, *flags, "-Ilib", "-Isrc", "-o", binary, manifest["sources"][0], manifest["testbench"]]
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -121,7 +148,7 @@ def build_csim(hls) -> tuple[Path, float, bool]:
             os.replace(work, final)
         except OSError:  # another process built the same hash first
             pass
-        return final / BINARY, seconds, False
+        return final / binary, seconds, False
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -137,11 +164,13 @@ def _vector_files(vectors, tmp: Path) -> tuple[Path, Path, Vectors]:
     return tmp / "input.bin", tmp / "expected.bin", vectors
 
 
-def run_csim(hls, vectors=None, *, timeout: float | None = None) -> CsimResult:
+def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None) -> CsimResult:
     """Build (cached) and run the C-simulation of `hls` on every vector; compare exactly.
 
     `hls`: an `OUTDIR/hls` directory or a Plan. `vectors`: a `Vectors`, a
     `vectors/` directory, or None for the `vectors/` beside an `hls/` directory.
+    `graph`: the lowered graph the design was generated from; when given and
+    outputs differ, the first differing layer is located with the trace build.
     """
     if vectors is None:
         if isinstance(hls, dict):
@@ -161,7 +190,11 @@ def run_csim(hls, vectors=None, *, timeout: float | None = None) -> CsimResult:
             raise ToolError(f"the C-simulation of '{manifest['top']}' failed (exit {proc.returncode}):\n"
                             f"{(proc.stdout + proc.stderr).strip()[-4000:]}")
         got = np.fromfile(out, INT32).astype(np.int64).reshape(vec.y.shape)
-    return _compare(got, vec, manifest, build_s, run_s, cached, binary)
+    result = _compare(got, vec, manifest, build_s, run_s, cached, binary)
+    if result.first_mismatch is None or graph is None:
+        return result
+    first, trace_binary = diagnose(hls, vec, graph, result.first_mismatch.vector, timeout=timeout)
+    return replace(result, first_mismatch=first or result.first_mismatch, trace_binary=trace_binary)
 
 
 def _compare(got: np.ndarray, vec: Vectors, manifest: dict, build_s, run_s, cached, binary) -> CsimResult:
@@ -171,7 +204,53 @@ def _compare(got: np.ndarray, vec: Vectors, manifest: dict, build_s, run_s, cach
     first = None
     if diff.any():
         v, i = (int(k) for k in np.argwhere(diff)[0])
-        channels = manifest["output_shape"][-1]
-        first = Mismatch(v, i, i % channels, int(want[v, i]), int(flat[v, i]), manifest["output_node"])
+        first = _layer_mismatch(v, {"node": manifest["output_node"], "shape": manifest["output_shape"]},
+                                i, int(want[v, i]), int(flat[v, i]), traced=False)
     return CsimResult(got, int(diff.sum()), int(diff.any(axis=1).sum()), first, build_s, run_s,
                       cached, binary)
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+def diagnose(hls, vec: Vectors, graph, vector: int, *,
+             timeout: float | None = None) -> tuple[Mismatch | None, Path]:
+    """(first differing layer of `vector`, trace binary): run the trace build on that vector.
+
+    None when every traced layer equals the golden model (the design computes
+    the graph; only the expected outputs differ, e.g. stale vectors).
+    """
+    manifest = json.loads(project_files(hls)[MANIFEST])
+    if graph.fingerprint() != manifest["model"]:
+        raise ModelError(f"the graph '{graph.name}' is not the model the HLS design "
+                         f"'{manifest['top']}' was generated from; pass the lowered graph it was built from")
+    binary, _, _ = build_csim(hls, trace=True)
+    want = run_golden_codes(graph, vec.x[vector:vector + 1])
+    with tempfile.TemporaryDirectory(prefix="tritium-trace-") as d:
+        tmp = Path(d)
+        inp, exp = tmp / "input.bin", tmp / "expected.bin"
+        inp.write_bytes(np.ascontiguousarray(vec.x[vector:vector + 1], INT32).tobytes())
+        exp.write_bytes(np.ascontiguousarray(vec.y[vector:vector + 1], INT32).tobytes())
+        (tmp / "trace").mkdir()
+        proc = subprocess.run([str(binary), str(inp), str(exp)], capture_output=True, text=True,
+                              timeout=timeout, env={**os.environ, "TRITIUM_TRACE_DIR": str(tmp / "trace")})
+        if proc.returncode not in (0, 1):
+            raise ToolError(f"the trace C-simulation of '{manifest['top']}' failed (exit {proc.returncode}):\n"
+                            f"{(proc.stdout + proc.stderr).strip()[-4000:]}")
+        for t in manifest["traces"]:
+            expected = want[t["node"]].reshape(-1)
+            path = tmp / "trace" / t["file"]
+            got = np.fromfile(path, INT32).astype(np.int64) if path.is_file() else np.zeros(0, np.int64)
+            if got.shape != expected.shape:
+                raise ToolError(f"the trace of layer '{t['node']}' holds {got.size} values, "
+                                f"expected {expected.size}")
+            diff = np.flatnonzero(got != expected)
+            if diff.size:
+                return _layer_mismatch(vector, t, int(diff[0]), int(expected[diff[0]]), int(got[diff[0]])), binary
+    return None, binary
+
+
+def _layer_mismatch(vector: int, trace: dict, i: int, expected: int, got: int, traced: bool = True) -> Mismatch:
+    shape = trace["shape"]
+    c = shape[-1]
+    pixel = (i // c // shape[1], i // c % shape[1]) if len(shape) == 3 else None
+    return Mismatch(vector, i, i % c, expected, got, trace["node"], pixel, traced)

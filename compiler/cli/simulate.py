@@ -91,7 +91,7 @@ def _run_design(args, outdir: Path, graph, x, y, result: dict):
     if args.level == "csim":
         from sim.csim import run_csim
         with status("C-simulation: building with g++ (cached by content) and running every vector"):
-            r = run_csim(outdir / "hls", vectors)
+            r = run_csim(outdir / "hls", vectors, graph=graph)
         result.update(mismatches=int(r.mismatches), mismatched_vectors=int(r.mismatched_vectors),
                       first_mismatch=str(r.first_mismatch) if r.first_mismatch else None,
                       build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3))

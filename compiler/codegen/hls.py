@@ -14,6 +14,12 @@ Conv/Dense engine runs exactly the programs of its `LayerSchedule`: the
 rows, item masks and packed ROM words are taken from the schedule, never
 re-derived.
 
+Under `-DTRITIUM_TRACE` (only sim/csim.py's diagnosis build defines it) the
+top also calls `tritium::trace_tap` after each engine, dumping its output
+stream to `L<k>.bin`; the manifest's `traces` lists k -> node name, C++
+identifier and shape, in dataflow order. Without the define the sources are
+the Vitis ones, unchanged.
+
 Every model name goes through one `Namer`; per-layer code lives in
 `namespace net` under prefixed names, so only the top function is a bare
 (sanitized) identifier.
@@ -129,6 +135,14 @@ class _Builder:
         self.readers: dict[str, list[str]] = {}  # tensor -> the stream each reader gets, in order
         self.delay = delays(g)
         self.pending: list[dict] = []
+        self.traces: list[dict] = []             # traced tensors, in dataflow (engine) order
+
+    def tap(self, node: Node, stream: str) -> dict:
+        """Trace tap of `node`'s output stream (compiled only under TRITIUM_TRACE)."""
+        t = {"stream": stream, "index": len(self.traces), "id": self.ident(node.name)}
+        self.traces.append({"node": node.name, "id": t["id"], "file": f"L{t['index']}.bin",
+                            "shape": list(node.shape)})
+        return t
 
     def tensor(self, name: str) -> str:
         return self.alias.get(name, name)
@@ -196,7 +210,7 @@ class _Builder:
         eid = self.ident(n.name)
         out = self.produce(n)
         self.engines.append({
-            "kind": kind, "id": eid, "op": n.op.value,
+            "kind": kind, "id": eid, "op": n.op.value, "tap": self.tap(n, out),
             "cfg": {"name": f"cfg_{eid}",
                     "types": [{"name": k, "ctype": v} for k, v in types.items()],
                     "scalars": scalars, "arrays": arrays},
@@ -286,7 +300,7 @@ class _Builder:
         ins = self.consume(src.name)
         eid = self.ident(n.name)
         out = self.produce(n)
-        self.engines.append({"kind": "flatten", "id": eid, "cfg": None,
+        self.engines.append({"kind": "flatten", "id": eid, "cfg": None, "tap": self.tap(n, out),
                              "call": f"tritium::flatten<{c_type(src.qtype)}, {h * w}, {c}>({ins}, {out});"})
         self.flush_forks()
 
@@ -354,8 +368,9 @@ def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=No
     b = _Builder(g, {l.name: l for l in layers}, namer)
     b.plan_streams()
     inp = g.input
-    b.engines.append({"kind": "input", "id": "input", "cfg": None,
-                      "call": f"tritium::axis_unpack<net::cfg_in_port>(in_stream, {b.produce(inp)});"})
+    st_in = b.produce(inp)
+    b.engines.append({"kind": "input", "id": "input", "cfg": None, "tap": b.tap(inp, st_in),
+                      "call": f"tritium::axis_unpack<net::cfg_in_port>(in_stream, {st_in});"})
     b.flush_forks()
     for n in g.nodes[1:]:
         if n.op not in DISPATCH:
@@ -381,6 +396,7 @@ def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=No
         "n_vectors": None if vectors is None else int(vectors.n),
         "layers": [{"id": namer(n.name), "op": n.op.value} for n in g.nodes if n.op.is_mac],
         "output_layer": namer(out_node.name),
+        "traces": b.traces,
     }
 
 
@@ -414,6 +430,7 @@ def generate_hls(graph: Graph, schedule, *, part: str, clock_mhz: float, vectors
         "output_node": graph.output, "input_shape": ctx["in_port"]["shape"],
         "output_shape": ctx["out_port"]["shape"], "layers": ctx["layers"],
         "sources": [f"src/{ctx['top']}.cpp"], "testbench": f"tb/{ctx['top']}_tb.cpp",
+        "traces": ctx["traces"],
     }, indent=2, sort_keys=True) + "\n"
     problems = check_add_only(plan)
     assert not problems, "; ".join(problems)

@@ -161,6 +161,13 @@ def run_golden(g: Graph, x: np.ndarray, batch: int | None = None, keep: bool = F
     return y, {k: np.concatenate([e[k] for e in kept]) for k in (kept[0] if kept else {})}
 
 
+def run_golden_codes(g: Graph, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Every node's integer tensor for input *codes* (already quantized), as the
+    generated designs receive them; used to find the first layer that differs."""
+    assert g.stage is Stage.INTEGER
+    return _run(g, np.asarray(codes, np.int64), GOLDEN)
+
+
 def _run(g: Graph, x0: np.ndarray, table: dict) -> dict[str, np.ndarray]:
     env = {g.input.name: x0}
     for n in g.nodes[1:]:

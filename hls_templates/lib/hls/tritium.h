@@ -10,5 +10,8 @@
 #include "tritium_requant.h"
 #include "tritium_pe.h"
 #include "tritium_pool.h"
+#ifdef TRITIUM_TRACE  // C-simulation diagnosis build only (sim/csim.py)
+#include "tritium_trace.h"
+#endif
 
 #endif  // TRITIUM_H
