@@ -235,8 +235,9 @@ def pe_calibration(family: Family, ternary: bool) -> dict[str, dict[str, float]]
 
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
                     weight_mem: str = "bram") -> Resources:
-    """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words, weight_mem) + its
-    double-buffered input buffer memory(S*A, 2*in_words) + control (40 LUT, 32 FF)."""
+    """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words,
+    weight_mem) + its double-buffered input buffer memory(S*A, 2*in_words) + control
+    (40 LUT, 32 FF)."""
     return (lane_bank(m, family) + requant_unit(m, rows, family)
             + weight_rom(m.simd * m.weight_bits, words, weight_mem, family)
             + memory(m.simd * m.act_bits, 2 * m.in_words, family)
