@@ -9,8 +9,7 @@ from torch import nn  # noqa: E402
 
 from compiler.cli import main  # noqa: E402
 from compiler.compress.from_graph import export_graph, from_graph  # noqa: E402
-from compiler.compress.modules import (IntConv2d, IntLinear, TernaryConv2d, TernaryLinear,  # noqa: E402
-                                       set_quant_enabled)
+from compiler.compress.modules import set_quant_enabled  # noqa: E402
 from compiler.ir.interp import run_float  # noqa: E402
 from compiler.ir.ops import Op  # noqa: E402
 from compiler.ir.torch_interp import GraphModule  # noqa: E402
