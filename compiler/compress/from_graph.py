@@ -40,6 +40,7 @@ from ..errors import ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
 from ..ir.ops import InputAttrs, Op, Stage
 from ..ir.torch_interp import flatten_channels_last
+from ..passes.place_quantizers import missing_quantizers
 from .modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d, TernaryLinear
 
 EDGE_POLICIES = ("int8", "ternary")
@@ -197,31 +198,6 @@ def _batchnorm(n: Node) -> nn.Module:
 
 # -- quantizers a float model lacks -------------------------------------------------
 
-CHAIN_OPS = (Op.BATCHNORM, Op.RELU, Op.CLIP)
-
-
-def _chain_end(g: Graph, name: str) -> str:
-    """Follow single-consumer BatchNorm/ReLU/Clip nodes after `name` (BN folds
-    into the MAC before it, so its quantizer sits after the whole chain)."""
-    while True:
-        users = g.consumers(name)
-        if len(users) == 1 and users[0].op in CHAIN_OPS:
-            name = users[0].name
-        else:
-            return name
-
-
-def missing_quantizers(g: Graph) -> list[str]:
-    """Chain ends (of the input, every MAC and add) that need a QUANT and have none."""
-    from ..passes.place_quantizers import NEEDS_QUANT
-    todo = []
-    for n in g.nodes:
-        if n.op in NEEDS_QUANT:
-            end = _chain_end(g, n.name)
-            users = g.consumers(end)
-            if end != g.output and not (users and all(u.op is Op.QUANT for u in users)) and end not in todo:
-                todo.append(end)
-    return todo
 
 
 def with_quantizers(g: Graph, calib: np.ndarray | None, bits: int = 8) -> tuple[Graph, set[str]]:

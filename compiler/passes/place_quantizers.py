@@ -15,15 +15,18 @@ from ..ir.interp import run_float
 from ..ir.ops import Op, QuantAttrs
 from ..ir.types import QType
 
-TAIL_OPS = (Op.RELU, Op.CLIP)
+TAIL_OPS = (Op.RELU, Op.CLIP)               # what lowering absorbs into a Requant
+CHAIN_OPS = (Op.BATCHNORM,) + TAIL_OPS
 NEEDS_QUANT = (Op.INPUT, Op.CONV2D, Op.DENSE, Op.ADD)
 
 
 def chain_end(g: Graph, name: str) -> str:
-    """Follow single-consumer ReLU/Clip nodes after `name`; return the last."""
+    """Follow single-consumer BatchNorm/ReLU/Clip nodes after `name`; return the
+    last (BatchNorm folds into the MAC before it, so the quantizer belongs after
+    the whole chain, whether or not BatchNorm has been folded yet)."""
     while True:
         users = g.consumers(name)
-        if len(users) == 1 and users[0].op in TAIL_OPS:
+        if len(users) == 1 and users[0].op in CHAIN_OPS:
             name = users[0].name
         else:
             return name
@@ -37,7 +40,8 @@ def missing_quantizers(g: Graph) -> list[str]:
             continue
         end = chain_end(g, n.name)
         users = g.consumers(end)
-        if end != g.output and not (users and all(u.op is Op.QUANT for u in users)):
+        if end != g.output and not (users and all(u.op is Op.QUANT for u in users)) \
+                and end not in todo:
             todo.append(end)
     return todo
 
