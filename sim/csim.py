@@ -3,10 +3,17 @@
 `run_csim(hls, vectors)` takes the project (an `OUTDIR/hls` directory or the
 in-memory `Plan` of `compiler.codegen.hls.generate_hls`) and golden vectors
 (a `Vectors` or a `vectors/` directory). It builds the testbench once per
-content hash of the sources into a cache directory (`$TRITIUM_CACHE/csim/<hash>`,
-default `~/.cache/tritium/csim/<hash>`), runs all vectors in one process (the
-testbench reads input, expected and output paths from argv), and compares the
-outputs with the golden model's in numpy: no per-sample Python loop.
+content hash of the sources, compiler, flags and target CPU into a cache
+directory (`$TRITIUM_CACHE/csim/<hash>`, default `~/.cache/tritium/csim/<hash>`),
+runs all vectors in one process (the testbench reads input, expected and
+output paths from argv), or with `jobs=N` in N processes of the same binary,
+each on a contiguous chunk of the vectors, and compares the outputs with the
+golden model's in numpy: no per-sample Python loop.
+
+The build uses `-march=native` when the compiler accepts it: the generated
+C++ is integer-only, so the flag changes speed (vector instructions for the
+PE lanes), never results; the target's predefined macros are part of the
+cache key, so a binary never runs on a CPU it was not built for.
 
 Mismatch diagnosis: given the lowered `graph` the design was generated from
 (`run_csim(hls, vectors, graph=g)`), a run with mismatches is followed by a
@@ -41,6 +48,7 @@ from compiler.toolchain import find_tool
 from sim.vectors import INT32, Vectors
 
 CXXFLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
+NATIVE_FLAGS = ("-march=native",)
 SOURCE_DIRS = ("src/", "lib/", "tb/")
 MANIFEST = "tritium_hls.json"
 BINARY = "csim"
@@ -110,12 +118,37 @@ def cache_root() -> Path:
     return (Path(base) if base else Path.home() / ".cache" / "tritium") / "csim"
 
 
-def content_hash(files: dict[str, bytes], cxx: str, flags: tuple[str, ...] = CXXFLAGS) -> str:
-    h = hashlib.sha256(repr((cxx, flags)).encode())
+def content_hash(files: dict[str, bytes], cxx: str, flags: tuple[str, ...] = CXXFLAGS,
+                 target: str = "") -> str:
+    h = hashlib.sha256(repr((cxx, flags, target)).encode())
     for rel in sorted(files):
         if rel.startswith(SOURCE_DIRS) or rel == MANIFEST:
             h.update(rel.encode() + b"\0" + files[rel] + b"\0")
     return h.hexdigest()[:24]
+
+
+_TARGETS: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+
+def native_target(cxx: str) -> str | None:
+    """The predefined macros of `cxx -march=native` (what the flag means on this CPU),
+    or None when the compiler does not accept the flag."""
+    key = (cxx, NATIVE_FLAGS)
+    if key not in _TARGETS:
+        try:
+            proc = subprocess.run([cxx, *NATIVE_FLAGS, "-std=c++17", "-x", "c++", "-E", "-dM", os.devnull],
+                                  capture_output=True, text=True, timeout=60)
+            _TARGETS[key] = "\n".join(sorted(proc.stdout.splitlines())) if proc.returncode == 0 else None
+        except (OSError, subprocess.TimeoutExpired):
+            _TARGETS[key] = None
+    return _TARGETS[key]
+
+
+def build_flags(cxx: str, trace: bool = False) -> tuple[tuple[str, ...], str]:
+    """(g++ flags, target id for the cache key) of a C-simulation build."""
+    target = native_target(cxx)
+    flags = CXXFLAGS + (NATIVE_FLAGS if target is not None else ()) + (TRACE_FLAGS if trace else ())
+    return flags, target or ""
 
 
 def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
@@ -126,9 +159,9 @@ def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
     files = project_files(hls)
     manifest = json.loads(files[MANIFEST])
     cxx = find_tool("g++", "TRITIUM_CXX", "install a C++17 compiler (e.g. `apt install g++`)")
-    flags = CXXFLAGS + (TRACE_FLAGS if trace else ())
+    flags, target = build_flags(cxx, trace)
     binary = TRACE_BINARY if trace else BINARY
-    final = cache_root() / content_hash(files, cxx, flags)
+    final = cache_root() / content_hash(files, cxx, flags, target)
     if (final / binary).is_file():
         return final / binary, 0.0, True
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +171,7 @@ def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             (work / rel).write_bytes(data)
         t0 = time.perf_counter()
-        cmd = [cxx, *flags, "-Ilib", "-Isrc", "-o", binary, manifest["sources"][0], manifest["testbench"]]
+        cmd = [cxx, *flags, "-Ilib", "-Isrc", "-o", binary, *manifest["sources"], manifest["testbench"]]
         proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -164,13 +197,24 @@ def _vector_files(vectors, tmp: Path) -> tuple[Path, Path, Vectors]:
     return tmp / "input.bin", tmp / "expected.bin", vectors
 
 
-def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None) -> CsimResult:
+def jobs_count(jobs: int | None) -> int:
+    """Processes for `jobs`: N >= 1 as given, 0 or None one per CPU."""
+    if jobs is None or jobs == 0:
+        return max(1, os.cpu_count() or 1)
+    if jobs < 0:
+        raise ValueError(f"jobs must be >= 0, got {jobs}")
+    return int(jobs)
+
+
+def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, jobs: int = 1) -> CsimResult:
     """Build (cached) and run the C-simulation of `hls` on every vector; compare exactly.
 
     `hls`: an `OUTDIR/hls` directory or a Plan. `vectors`: a `Vectors`, a
     `vectors/` directory, or None for the `vectors/` beside an `hls/` directory.
     `graph`: the lowered graph the design was generated from; when given and
     outputs differ, the first differing layer is located with the trace build.
+    `jobs`: processes of the one binary, each running a contiguous chunk of
+    the vectors (0: one per CPU); the outputs are merged in vector order.
     """
     if vectors is None:
         if isinstance(hls, dict):
@@ -181,20 +225,48 @@ def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None) -> 
     with tempfile.TemporaryDirectory(prefix="tritium-csim-") as d:
         tmp = Path(d)
         inp, exp, vec = _vector_files(vectors, tmp)
-        out = tmp / "output.bin"
         t0 = time.perf_counter()
-        proc = subprocess.run([str(binary), str(inp), str(exp), str(out)], capture_output=True,
-                              text=True, timeout=timeout)
+        got = _run_chunks(binary, inp, exp, vec, tmp, jobs_count(jobs), timeout, manifest["top"])
         run_s = time.perf_counter() - t0
-        if proc.returncode not in (0, 1) or not out.is_file():
-            raise ToolError(f"the C-simulation of '{manifest['top']}' failed (exit {proc.returncode}):\n"
-                            f"{(proc.stdout + proc.stderr).strip()[-4000:]}")
-        got = np.fromfile(out, INT32).astype(np.int64).reshape(vec.y.shape)
     result = _compare(got, vec, manifest, build_s, run_s, cached, binary)
     if result.first_mismatch is None or graph is None:
         return result
     first, trace_binary = diagnose(hls, vec, graph, result.first_mismatch.vector, timeout=timeout)
     return replace(result, first_mismatch=first or result.first_mismatch, trace_binary=trace_binary)
+
+
+def _run_chunks(binary: Path, inp: Path, exp: Path, vec: Vectors, tmp: Path, jobs: int,
+                timeout: float | None, top: str) -> np.ndarray:
+    """Outputs `(N, *shape)` of the testbench on every vector, in `jobs` contiguous chunks."""
+    n = len(vec.y)
+    bounds = np.linspace(0, n, min(jobs, max(n, 1)) + 1).astype(int)
+    runs = []
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if len(bounds) == 2:               # one process: the files as they are
+            runs.append((inp, exp, tmp / "output.bin"))
+            continue
+        ck = tmp / f"chunk{k}"
+        ck.mkdir()
+        (ck / "input.bin").write_bytes(np.ascontiguousarray(vec.x[a:b], INT32).tobytes())
+        (ck / "expected.bin").write_bytes(np.ascontiguousarray(vec.y[a:b], INT32).tobytes())
+        runs.append((ck / "input.bin", ck / "expected.bin", ck / "output.bin"))
+    procs = [subprocess.Popen([str(binary), str(i), str(e), str(o)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for i, e, o in runs]
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        logs = [p.communicate(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))[0]
+                for p in procs]
+    except subprocess.TimeoutExpired:
+        for p in procs:
+            p.kill()
+            p.wait()
+        raise
+    for p, log, (_, _, out) in zip(procs, logs, runs):
+        if p.returncode not in (0, 1) or not out.is_file():
+            raise ToolError(f"the C-simulation of '{top}' failed (exit {p.returncode}):\n"
+                            f"{log.strip()[-4000:]}")
+    got = np.concatenate([np.fromfile(o, INT32) for _, _, o in runs]) if runs else np.zeros(0, INT32)
+    return got.astype(np.int64).reshape(vec.y.shape)
 
 
 def _compare(got: np.ndarray, vec: Vectors, manifest: dict, build_s, run_s, cached, binary) -> CsimResult:

@@ -2,7 +2,8 @@
 
 - `golden` (L1): the integer golden model of MODEL, with the float
   fake-quant view (L0) beside it for argmax agreement.
-- `csim` (L2): the generated HLS C++ of a compile OUTDIR, built with g++.
+- `csim` (L2): the generated HLS C++ of a compile OUTDIR, built with g++;
+  `--jobs N` runs the vectors in N processes of the one binary.
 - `rtl` (L3): the generated SystemVerilog of a compile OUTDIR in Verilator,
   with random input gaps and output backpressure, and cycles per frame
   measured against the schedule model.
@@ -31,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--dataset", default="digits", metavar="DATA",
                    help="'digits' (the fixed 360-image test split) or an .npz with x and y")
     p.add_argument("--limit", type=int, metavar="N", help="use the first N inputs only")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="csim: run the vectors in N processes of the one binary, each on a contiguous "
+                        "chunk (0: one per CPU; default 1)")
     p.add_argument("--no-gaps", action="store_true",
                    help="rtl: drive the input without gaps and never stall the output")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -41,6 +45,10 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..data import channels_last, fit_input, load_dataset
     from ..ir.interp import run_float, run_golden
+    if args.jobs < 0:
+        raise OptionError(f"--jobs must be 0 (one per CPU) or a number of processes, got {args.jobs}")
+    if args.jobs != 1 and args.level != "csim":
+        raise OptionError("--jobs applies to --level csim only")
     data = load_dataset(args.dataset).limit(args.limit)
     outdir = _compiled(args) if args.level != "golden" else None
     m = load(args)
@@ -89,12 +97,13 @@ def _run_design(args, outdir: Path, graph, x, y, result: dict):
     with status(f"golden model on {len(x)} inputs"):
         vectors = make_vectors(graph, x)
     if args.level == "csim":
-        from sim.csim import run_csim
+        from sim.csim import jobs_count, run_csim
         with status("C-simulation: building with g++ (cached by content) and running every vector"):
-            r = run_csim(outdir / "hls", vectors, graph=graph)
+            r = run_csim(outdir / "hls", vectors, graph=graph, jobs=args.jobs)
         result.update(mismatches=int(r.mismatches), mismatched_vectors=int(r.mismatched_vectors),
                       first_mismatch=str(r.first_mismatch) if r.first_mismatch else None,
-                      build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3))
+                      build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3),
+                      jobs=jobs_count(args.jobs))
     else:
         from sim.rtl import run_rtl
         gaps = not args.no_gaps

@@ -12,7 +12,10 @@ through `fork2` engines (a stream has one reader in a dataflow region); an
 Add's operand FIFO gets the depth of `compiler.schedule.model.delays`. Each
 Conv/Dense engine runs exactly the programs of its `LayerSchedule`: the
 rows, item masks and packed ROM words are taken from the schedule, never
-re-derived.
+re-derived. Weight ROMs are emitted as they are packed, one word per cycle,
+as native unsigned hex constants (`rom_layout`, `c_rom`): g++ parses a
+million-word ROM in seconds, where an initialiser of ap_uint objects per lane
+needed tens of GB.
 
 Under `-DTRITIUM_TRACE` (only sim/csim.py's diagnosis build defines it) the
 top also calls `tritium::trace_tap` after each engine, dumping its output
@@ -40,7 +43,7 @@ from ..ir.types import QType, Requant, signed_width
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
 from ..schedule.model import delays
 from ..schedule.options import LaneAxis
-from ..schedule.pack import mask_items, word_lanes
+from ..schedule.pack import mask_items, word_hex_digits
 from .names import Namer
 from .plan import Plan
 from .render import TEMPLATES, environment, header
@@ -70,9 +73,63 @@ def c_array(a: np.ndarray) -> str:
     """Nested C initialiser of an integer array, one innermost row per line."""
     a = np.asarray(a, dtype=np.int64)
     if a.ndim == 1:
-        return "{" + ", ".join(str(int(v)) for v in a) + "}"
+        return "{" + ", ".join(map(str, a.tolist())) + "}"
     inner = ",\n".join(c_array(s) for s in a)
     return "{\n" + inner + "}"
+
+
+# Native unsigned C++ types of the ROM chunks, by width.
+NATIVE_UINT = {8: "unsigned char", 16: "unsigned short", 32: "unsigned int", 64: "unsigned long long"}
+ROM_WORDS_PER_LINE = 8
+
+
+def rom_layout(simd: int, bits: int) -> tuple[int, int, int]:
+    """(lanes per chunk, chunks per word, chunk bits): `rom_layout` of tritium_pe.h.
+
+    A ROM word of `simd` lanes of `bits` bits is stored as native unsigned
+    chunks: all lanes in one chunk when they fit in 64 bits, else 64 // bits
+    lanes per chunk; a chunk is the smallest native width holding its lanes.
+    """
+    lpc = simd if simd * bits <= 64 else 64 // bits
+    used = lpc * bits
+    return lpc, -(-simd // lpc), next(b for b in NATIVE_UINT if b >= used)
+
+
+def word_fields(hex_words: str, simd: int, bits: int) -> np.ndarray:
+    """Packed hex words (compiler.schedule.pack) -> unsigned lane fields `[word, lane]`."""
+    nbytes = word_hex_digits(simd, bits) // 2
+    raw = np.frombuffer(bytes.fromhex(hex_words), np.uint8).reshape(-1, nbytes)[:, ::-1]
+    out = np.zeros((len(raw), simd), np.uint64)
+    weights = np.uint64(1) << np.arange(bits, dtype=np.uint64)
+    for start in range(0, len(raw), 1 << 16):                   # bounded memory on large ROMs
+        block = np.unpackbits(raw[start:start + (1 << 16)], axis=1, bitorder="little")
+        block = block[:, :simd * bits].reshape(-1, simd, bits).astype(np.uint64)
+        out[start:start + len(block)] = (block * weights).sum(axis=2)
+    return out
+
+
+def rom_chunks(fields: np.ndarray, simd: int, bits: int) -> np.ndarray:
+    """Lane fields `[..., lane]` -> ROM chunks `[..., chunk]` (uint64), lane l of chunk c at
+    bits [(l - c*lpc)*bits, ...)."""
+    lpc, chunks, _ = rom_layout(simd, bits)
+    out = np.zeros(fields.shape[:-1] + (chunks,), np.uint64)
+    for l in range(simd):
+        out[..., l // lpc] |= fields[..., l].astype(np.uint64) << np.uint64((l % lpc) * bits)
+    return out
+
+
+def c_rom(chunks: np.ndarray) -> str:
+    """C initialiser of ROM chunks `[pe, word, chunk]` in hex, a few words per line.
+
+    Native integer constants (not ap_uint objects) keep g++'s time and memory
+    for million-word ROMs small; Vitis infers the same ROM from them.
+    """
+    pes = []
+    for pe in chunks:
+        words = ["{" + ", ".join(map(hex, w)) + "}" for w in pe.tolist()]
+        lines = [", ".join(words[i:i + ROM_WORDS_PER_LINE]) for i in range(0, len(words), ROM_WORDS_PER_LINE)]
+        pes.append("{\n" + ",\n".join(lines) + "}")
+    return "{\n" + ",\n".join(pes) + "}"
 
 
 @dataclass(frozen=True)
@@ -231,16 +288,22 @@ class _Builder:
         types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{a.acc_bits}>",
                  "pe": f"tritium::pe_{'ternary' if ternary else 'int'}<cfg_{self.ident(n.name)}>"}
         roms = _pe_roms(s)
+        bits = s.weight_bits
+        assert bits == 2 or not ternary, f"{n.name}: ternary codes are 2 bits"
         scalars = _window(src.shape, n.shape, a.kernel, a.stride, a.padding, 0) + [
             _scalar("int", k, v) for k, v in dict(
                 M=s.rows, GROUPS=groups, CPG=c_in // groups, MPG=s.rows // groups, P=s.pe, S=s.simd,
                 ITEMS=s.items_per_row, TAPS=s.taps, FLAT=int(s.lane_axis is LaneAxis.FLAT),
                 MAX_ROWS=roms["ROW"].shape[1], MAX_ENTRIES=roms["ITEM"].shape[1],
-                MAX_WORDS=roms["LANES"].shape[1]).items()] + _requant_scalars(a.requant)
-        lanes = roms.pop("LANES")
+                MAX_WORDS=roms["FIELDS"].shape[1]).items()] + _requant_scalars(a.requant)
+        if not ternary:
+            scalars.append(_scalar("int", "WEIGHT_BITS", s.weight_bits))
+        fields = roms.pop("FIELDS")
         arrays = [_array("int", k, v) for k, v in roms.items()]
-        arrays.append(_array("tritium::code_t", "CODE", lanes & 3) if ternary
-                      else _array(f"ap_int<{s.weight_bits}>", "WEIGHT", lanes))
+        _, n_chunks, chunk_bits = rom_layout(s.simd, bits)
+        arrays.append({"ctype": NATIVE_UINT[chunk_bits], "name": "CODE" if ternary else "WEIGHT",
+                       "dims": f"[{fields.shape[0]}][{fields.shape[1]}][{n_chunks}]",
+                       "init": c_rom(rom_chunks(fields, s.simd, bits))})
         arrays += _requant_arrays(a.requant, s.rows)
         self.engine(n, "mac", "tritium::mac_engine", types, scalars, arrays, [self.consume(src.name)])
 
@@ -320,26 +383,25 @@ def _check_layer(n: Node, src: Node, s: LayerSchedule) -> None:
 
 
 def _pe_roms(s: LayerSchedule) -> dict[str, np.ndarray]:
-    """Per-PE program ROMs, padded to the longest PE: rows, items per row, items, lanes."""
+    """Per-PE program ROMs, padded to the longest PE: rows, items per row, items, and the
+    words' unsigned lane fields `FIELDS[pe, word, lane]` (2-bit codes or two's-complement weights)."""
     progs = []
     for p, prog in enumerate(s.pes):
         items = [mask_items(m) for m in prog.masks]
-        words = s.pe_words(p)
-        assert len(words) == sum(len(i) for i in items) * s.taps, f"{s.name}: PE {p} ROM length"
-        lanes = [word_lanes(w, s.simd, s.weight_bits) for w in words]
-        progs.append((list(prog.rows), [len(i) for i in items], [j for i in items for j in i], lanes))
+        fields = word_fields(prog.words, s.simd, s.weight_bits)
+        assert len(fields) == sum(len(i) for i in items) * s.taps, f"{s.name}: PE {p} ROM length"
+        progs.append((list(prog.rows), [len(i) for i in items], [j for i in items for j in i], fields))
     mr = max(1, max(len(r) for r, *_ in progs))
     me = max(1, max(len(e) for _, _, e, _ in progs))
     mw = max(1, max(len(w) for *_, w in progs))
     out = {"NROWS": np.array([len(r) for r, *_ in progs]),
            "ROW": np.zeros((s.pe, mr), np.int64), "NITEMS": np.zeros((s.pe, mr), np.int64),
-           "ITEM": np.zeros((s.pe, me), np.int64), "LANES": np.zeros((s.pe, mw, s.simd), np.int64)}
-    for p, (rows, nitems, ents, lanes) in enumerate(progs):
+           "ITEM": np.zeros((s.pe, me), np.int64), "FIELDS": np.zeros((s.pe, mw, s.simd), np.uint64)}
+    for p, (rows, nitems, ents, fields) in enumerate(progs):
         out["ROW"][p, :len(rows)] = rows
         out["NITEMS"][p, :len(nitems)] = nitems
         out["ITEM"][p, :len(ents)] = ents
-        if lanes:
-            out["LANES"][p, :len(lanes)] = lanes
+        out["FIELDS"][p, :len(fields)] = fields
     return out
 
 
@@ -510,16 +572,35 @@ def weight_multiplications(body: list[str], seeds=WEIGHT_SEEDS) -> list[str]:
     return found
 
 
+def alias_target(src: str, name: str) -> list[str]:
+    """Tokens of what `using NAME = ...;` (an alias template) names."""
+    toks = tokens(src)
+    for i, t in enumerate(toks):
+        if t == "using" and toks[i + 1:i + 3] == [name, "="]:
+            return toks[i + 3:toks.index(";", i)]
+    raise ValueError(f"no alias '{name}' found")
+
+
 def check_add_only(plan: Plan) -> list[str]:
     """Problems that would let a ternary layer multiply by a weight (empty: add-only).
 
-    - the library's ternary PE (`pe_ternary`) has no multiplication touching a code;
+    - the library's ternary PE `pe_ternary` is the shared program loop
+      `pe_program` with the lane operation `ternary_lane`, and none of the
+      three (nor `rom_field`, which extracts a lane's code from its ROM word)
+      has a multiplication touching a code;
     - every ternary layer of the generated parameters is bound to `pe_ternary`
       and stores 2-bit codes (`CODE`), never multiplier weights (`WEIGHT`);
     - the generated sources hold no multiplication touching a code.
     """
-    problems = [f"pe_ternary multiplies a weight: {s}"
-                for s in weight_multiplications(function_body(plan["hls/lib/tritium_pe.h"], "pe_ternary"))]
+    lib = plan["hls/lib/tritium_pe.h"]
+    problems = []
+    target = alias_target(lib, "pe_ternary")
+    if "pe_program" not in target or "ternary_lane" not in target or "int_lane" in target:
+        problems.append(f"pe_ternary is not pe_program with ternary_lane: {' '.join(target)}")
+    for body, seeds in (("ternary_lane", WEIGHT_SEEDS), ("pe_program", WEIGHT_SEEDS),
+                        ("rom_field", WEIGHT_SEEDS | {"word"})):
+        problems += [f"pe_ternary multiplies a weight ({body}): {s}"
+                     for s in weight_multiplications(function_body(lib, body), seeds)]
     for path, text in sorted(plan.items()):
         if not (path.startswith("hls/src/") and isinstance(text, str)):
             continue
@@ -529,6 +610,6 @@ def check_add_only(plan: Plan) -> list[str]:
             name, body = struct
             if "pe_ternary" in body and ("WEIGHT" in body or "CODE" not in body):
                 problems.append(f"{path}: ternary engine {name} does not run on 2-bit codes")
-            if "code_t" in body and "pe_ternary" not in body:
+            if "CODE" in body and "pe_ternary" not in body:
                 problems.append(f"{path}: engine {name} holds ternary codes but not the add-only PE")
     return problems

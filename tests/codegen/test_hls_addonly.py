@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from compiler.board import load_board
-from compiler.codegen.hls import (check_add_only, function_body, generate_hls, library_files,
+from compiler.codegen.hls import (alias_target, check_add_only, function_body, generate_hls, library_files,
                                   weight_multiplications)
 from compiler.frontend import load_model
 from compiler.passes import lower
@@ -20,6 +20,7 @@ from compiler.zoo.random_net import random_graph
 
 BOARD = load_board("zcu104")
 PE = library_files()["tritium_pe.h"]
+LIB = "hls/lib/tritium_pe.h"
 
 
 @pytest.fixture(scope="module")
@@ -29,34 +30,63 @@ def resnet_plan():
 
 
 def test_library_ternary_pe_is_add_only():
-    body = function_body(PE, "pe_ternary")
-    assert "CODE" in body and "+=" in body and "-=" in body   # the body really is the PE
-    assert weight_multiplications(body) == []
+    lane = function_body(PE, "ternary_lane")
+    assert "CODE" in lane and "+=" in lane and "CODE_NEG" in lane   # the body really is the lane op
+    assert weight_multiplications(lane) == []
+    loop = function_body(PE, "pe_program")
+    assert "LANE" in loop and "mac" in loop and "requant" in loop    # ... and this the program loop
+    assert weight_multiplications(loop) == []
+    assert weight_multiplications(function_body(PE, "rom_field"), {"word"}) == []
+    assert alias_target(PE, "pe_ternary") == ["pe_program", "<", "CFG", ",", "ternary_lane", "<", "CFG", ">", ">"]
 
 
 def test_int_pe_multiplies_and_the_check_sees_it():
-    assert len(weight_multiplications(function_body(PE, "pe_int"))) == 1
+    assert len(weight_multiplications(function_body(PE, "int_lane"))) == 1
+    assert "int_lane" in alias_target(PE, "pe_int")
 
 
-@pytest.mark.parametrize("inject", [
-    ("acc += x;", "acc += x * code;"),
-    ("acc -= x;", "acc -= code * x;"),
-    ("acc += x;", "acc += (x) * (CFG::CODE[p][word][l]);"),
-    ("typename CFG::act_t x = xv[g][item][t][l];",
-     "typename CFG::act_t x = xv[g][item][t][l]; int sign = code; acc += sign * x;"),
-    ("acc += x;", "acc += x; acc *= code;"),
-])
-def test_injected_multiplication_is_caught(inject):
+# Five kinds of multiplication by a code, injected into the ternary lane op.
+INJECTIONS = [
+    ("acc += (code & CODE_NEG) ? nv : v;", "acc += (code & CODE_NEG) ? nv : v * code;"),
+    ("const acc_t nv = -v;", "const acc_t nv = code * v;"),
+    ("acc += (code & CODE_NEG) ? nv : v;", "acc += (v) * (CFG::CODE[0][0][0]);"),
+    ("const acc_t nv = -v;", "const acc_t nv = -v; int sign = code; acc += sign * x;"),
+    ("acc += (code & CODE_NEG) ? nv : v;", "acc += (code & CODE_NEG) ? nv : v; acc *= code;"),
+]
+
+
+@pytest.mark.parametrize("inject", INJECTIONS)
+def test_injected_multiplication_is_caught(inject, resnet_plan):
     old, new = inject
     bad = PE.replace(old, new, 1)
     assert bad != PE
-    assert weight_multiplications(function_body(bad, "pe_ternary"))
+    assert weight_multiplications(function_body(bad, "ternary_lane"))
+    assert any("pe_ternary multiplies a weight (ternary_lane)" in p for p in check_add_only({**resnet_plan, LIB: bad}))
+
+
+@pytest.mark.parametrize("where, old, new", [
+    ("pe_program", "LANE::mac(acc, LANE::code(p, word, l), xv[g][item][t][l]);",
+     "LANE::mac(acc, LANE::code(p, word, l) * 1, xv[g][item][t][l]);"),
+    ("pe_program", "++word;", "++word; acc *= LANE::code(p, word, 0);"),
+    ("rom_field", "& static_cast<CHUNK>((1ULL << BITS) - 1ULL);", "& static_cast<CHUNK>((1ULL << BITS) - 1ULL) * 1;"),
+])
+def test_multiplication_in_the_shared_loop_or_code_extraction_is_caught(where, old, new, resnet_plan):
+    bad = PE.replace(old, new, 1)
+    assert bad != PE
+    assert any(f"pe_ternary multiplies a weight ({where})" in p for p in check_add_only({**resnet_plan, LIB: bad}))
+
+
+def test_ternary_pe_bound_to_the_multiplier_lane_is_caught(resnet_plan):
+    bad = PE.replace("using pe_ternary = pe_program<CFG, ternary_lane<CFG> >;",
+                     "using pe_ternary = pe_program<CFG, int_lane<CFG> >;", 1)
+    assert bad != PE
+    assert any("pe_ternary is not pe_program with ternary_lane" in p for p in check_add_only({**resnet_plan, LIB: bad}))
 
 
 def test_comments_strings_and_pointers_are_not_multiplications():
-    src = ("struct pe_ternary { static void run(const int* codes) { // acc += x * code\n"
+    src = ("struct ternary_lane { static void run(const int* codes) { // acc += x * code\n"
            "/* code * x */ const char* s = \"x * code\"; int acc = *codes; (void)s; (void)acc; } };")
-    assert weight_multiplications(function_body(src, "pe_ternary")) == []
+    assert weight_multiplications(function_body(src, "ternary_lane")) == []
 
 
 def test_generated_networks_are_add_only(resnet_plan):
@@ -71,8 +101,8 @@ def test_check_add_only_catches_a_ternary_layer_on_the_multiplier(resnet_plan):
     i = text.index("tritium::pe_ternary<")
     bad = {**resnet_plan, path: text[:i] + "tritium::pe_int<" + text[i + len("tritium::pe_ternary<"):]}
     assert any("not the add-only PE" in p for p in check_add_only(bad))
-    lib = resnet_plan["hls/lib/tritium_pe.h"].replace("acc += x;", "acc += x * code;", 1)
-    assert any("pe_ternary multiplies" in p for p in check_add_only({**resnet_plan, "hls/lib/tritium_pe.h": lib}))
+    lib = resnet_plan[LIB].replace("const acc_t nv = -v;", "const acc_t nv = v * code;", 1)
+    assert any("pe_ternary multiplies" in p for p in check_add_only({**resnet_plan, LIB: lib}))
 
 
 def test_pruned_groups_are_in_no_program():

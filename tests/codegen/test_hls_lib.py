@@ -55,6 +55,30 @@ const long long rq::BIAS[2] = {256, -3};
 struct ax { typedef ap_int<12> act_t; static const int PIXELS = 3, C = 9, BITS = 12, W = 112; };
 struct axo { typedef ap_int<12> act_t; static const int PIXELS = 3, C = 9, W = 16; };
 
+// Applies `n` (op, operand) pairs to one ap_int/ap_uint and prints its value after each.
+template <int N, bool S>
+static void wrap_ops(long long n) {
+    typedef typename std::conditional<S, ap_int<N>, ap_uint<N> >::type T;
+    T v = 0;
+    for (long long i = 0; i < n; ++i) {
+        long long op = next(), x = next();
+        switch (op) {
+            case 0: v += x; break;
+            case 1: v -= x; break;
+            case 2: v += ap_int<64>(x); break;               // a wider ap operand (residue path)
+            case 3: v -= ap_uint<N>(x); break;               // the same width, unsigned
+            case 4: v <<= static_cast<int>(x); break;
+            case 5: v >>= static_cast<int>(x); break;
+            case 6: ++v; break;
+            case 7: v = x; break;
+            case 8: v += ap_int<(N > 3 ? N - 3 : 1)>(x); break;   // a narrower ap operand (value path)
+            case 9: v.range(static_cast<int>(x % N), 0) = x; break;
+            default: v = T(v + x); break;                    // read-modify-write through long long
+        }
+        std::printf("%lld ", (long long)v);
+    }
+}
+
 template <class T, int C>
 static void feed(hls::stream<pixel<T, C> >& s, int pixels) {
     for (int i = 0; i < pixels; ++i) { pixel<T, C> p; for (int c = 0; c < C; ++c) p.d[c] = next(); s.write(p); }
@@ -72,6 +96,13 @@ int main(int argc, char** argv) {
         ap_int<12> back = w.range(127, 116);
         std::printf("%lld %lld %lld %lld %lld %lld %llu\n", (long long)a, (long long)b, (long long)acc,
                     (long long)(big >> 3), (long long)back, (long long)w.range(11, 0), w.range(75, 60).to_uint64());
+    } else if (which == "wrap") {
+        long long width = next(), sign = next(), n = next();
+#define WRAP_CASE(W) \
+        if (width == W) { if (sign) wrap_ops<W, true>(n); else wrap_ops<W, false>(n); }
+        WRAP_CASE(1) WRAP_CASE(2) WRAP_CASE(5) WRAP_CASE(8) WRAP_CASE(13) WRAP_CASE(16) WRAP_CASE(20)
+        WRAP_CASE(31) WRAP_CASE(32) WRAP_CASE(33) WRAP_CASE(63) WRAP_CASE(64)
+#undef WRAP_CASE
     } else if (which == "requant") {
         long long n = next();
         for (long long i = 0; i < n; ++i) {
@@ -134,6 +165,64 @@ def driver(tmp_path_factory):
 def test_compat_types_wrap_like_ap_int(driver):
     got = driver("types")
     assert got == ["-13", "31", "-2046", str(-(1 << 62) >> 3), "-5", "2047", str(0xBEEF)]
+
+
+WRAP_WIDTHS = [1, 2, 5, 8, 13, 16, 20, 31, 32, 33, 63, 64]
+
+
+def _wrap(v: int, n: int, signed: bool) -> int:
+    v &= (1 << n) - 1
+    return v - (1 << n) if signed and v >> (n - 1) else v
+
+
+def _wrap_model(n: int, signed: bool, ops) -> list[int]:
+    v, out = 0, []
+    for op, x in ops:
+        if op in (0, 2, 10):
+            v += x
+        elif op == 1:
+            v -= x
+        elif op == 3:
+            v -= _wrap(x, n, False)
+        elif op == 4:
+            v <<= x
+        elif op == 5:
+            v >>= x
+        elif op == 6:
+            v += 1
+        elif op == 7:
+            v = x
+        elif op == 8:
+            v += _wrap(x, max(n - 3, 1), True)
+        elif op == 9:
+            hi = x % n
+            m = (1 << (hi + 1)) - 1
+            v = (_wrap(v, n, signed) & ~m) | (x & m)
+        v = _wrap(v, n, signed)
+        out.append(v)
+    return out
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_compat_types_wrap_exactly_on_every_operation(driver, signed):
+    """ap_narrow wraps lazily (on read); every value read must be the wrapped one."""
+    rng = np.random.default_rng(7 + signed)
+    for n in WRAP_WIDTHS:
+        ops = []
+        for _ in range(400):
+            op = int(rng.integers(0, 11))
+            if op in (4, 5):
+                x = int(rng.integers(0, min(n + 4, 64) if op == 4 else n))
+            elif op == 9:                   # bits [x % n, 0] := x
+                x = int(rng.integers(0, 1 << 62))
+            elif rng.random() < 0.5:
+                x = int(rng.integers(-(1 << 62), 1 << 62)) * int(rng.integers(1, 3))
+            else:
+                x = int(rng.integers(-(1 << min(n + 1, 62)), 1 << min(n + 1, 62)))
+            ops.append((op, x))
+        got = driver("wrap", [n, int(signed), len(ops), *[v for o in ops for v in o]])
+        want = [_wrap(v, 64, True) for v in _wrap_model(n, signed, ops)]   # printed as long long
+        assert [int(v) for v in got] == want, f"ap_{'' if signed else 'u'}int<{n}>"
 
 
 def test_requant_matches_numpy(driver):
@@ -223,7 +312,8 @@ def ternary(rng, shape, density=0.5):
                    np.ones(shape[0]))
 
 
-@pytest.mark.parametrize("case", ["flat3x3s2", "channel3x3", "depthwise", "int_dense", "tile"])
+@pytest.mark.parametrize("case", ["flat3x3s2", "channel3x3", "depthwise", "int_dense", "tile",
+                                  "narrow_simd", "wide_simd", "int_wide"])
 def test_mac_engine_one_layer(case, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("TRITIUM_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
     rng = np.random.default_rng(len(case))
@@ -239,9 +329,18 @@ def test_mac_engine_one_layer(case, tmp_path_factory, monkeypatch):
         g = one_layer((6, 5, 7), ternary(rng, (7, 1, 3, 3)), padding=(1, 1, 1, 1), groups=7)
     elif case == "int_dense":
         g = one_layer((37,), Weights(WeightKind.INT, rng.integers(-127, 128, (11, 37)), np.ones(11), 8))
-    else:
+    elif case == "tile":
         g = one_layer((5, 4, 16), ternary(rng, (12, 16, 1, 1), 0.3), signed=False)
         sched = {"simd": 8, "granularity": Granularity.TILE, "pe": 3}
+    elif case == "narrow_simd":    # 4-bit words in 8-bit ROM chunks
+        g = one_layer((6, 5, 7), ternary(rng, (6, 7, 3, 3)), padding=(1, 1, 1, 1))
+        sched = {"simd": 2}
+    elif case == "wide_simd":      # 128-bit words: two 64-bit ROM chunks per word
+        g = one_layer((4, 4, 100), ternary(rng, (9, 100, 3, 3)), padding=(1, 1, 1, 1))
+        sched = {"simd": 64}
+    else:                          # 256-bit int8 words: 8 lanes per 64-bit chunk
+        g = one_layer((45,), Weights(WeightKind.INT, rng.integers(-127, 128, (7, 45)), np.ones(7), 8))
+        sched = {"simd": 32}
     board = load_board("pynq-z2")
     s = schedule_network(g, board, **sched)
     v = make_vectors(g, rng.normal(0, 3, (64,) + g.input.shape))

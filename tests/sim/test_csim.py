@@ -90,6 +90,34 @@ def test_project_directory_and_cache(tmp_path):
     assert again.cached and again.build_seconds == 0.0 and again.binary == first.binary
 
 
+def test_jobs_run_contiguous_chunks_of_one_binary_and_merge_in_order():
+    g = lower(random_graph(9))
+    plan, v = compile_graph(g, n=37)
+    one = run_csim(plan, v)
+    three = run_csim(plan, v, jobs=3)
+    assert_exact(three, v)
+    assert three.cached and three.binary == one.binary             # one build, several processes
+    np.testing.assert_array_equal(three.outputs, one.outputs)
+    assert_exact(run_csim(plan, v, jobs=100), v)                   # more jobs than vectors
+    y = v.y.copy()
+    y[36].reshape(-1)[0] += 1                                      # in the last chunk
+    y[13].reshape(-1)[1] -= 1                                      # in the second
+    r = run_csim(plan, type(v)(v.x, y, v.meta), jobs=4)
+    assert r.mismatches == 2 and r.mismatched_vectors == 2
+    assert (r.first_mismatch.vector, r.first_mismatch.index) == (13, 1)
+
+
+def test_build_flags_and_cache_key_follow_the_target(monkeypatch):
+    from sim import csim
+    flags, target = csim.build_flags("g++")
+    assert flags[:len(csim.CXXFLAGS)] == csim.CXXFLAGS
+    assert ("-march=native" in flags) == bool(target)              # the flag iff the compiler takes it
+    files = {"src/a.cpp": b"int x;", csim.MANIFEST: b"{}"}
+    assert csim.content_hash(files, "g++", flags, target) != csim.content_hash(files, "g++", flags, target + "x")
+    monkeypatch.setitem(csim._TARGETS, ("/bin/false", csim.NATIVE_FLAGS), None)
+    assert "-march=native" not in csim.build_flags("/bin/false")[0]   # a compiler without the flag
+
+
 def test_mismatch_is_reported_precisely(tmp_path):
     g = lower(random_graph(12))
     plan, v = compile_graph(g, n=16)

@@ -4,18 +4,28 @@
 // each row the items of its mask, ascending; for each item TAPS ROM words,
 // one per cycle, each holding S lanes. After a row's last word the PE
 // requantizes its accumulator; a row without items outputs requant(0).
+// Both PE kinds run this one program loop (`pe_program`); they differ only in
+// the lane operation, a policy: `ternary_lane` (add, subtract or nothing: no
+// multiplier) or `int_lane` (multiply-accumulate).
 //
 // Lane inputs come from the pixel's lane vector xv[g][item][tap][lane]
 // (`lane_vector`), laid out exactly like the ROM words, so a lane reads the
 // same index as its code: no address arithmetic in the PE.
+//
+// ROM words: lane l of a word holds BITS bits at [l*BITS, (l+1)*BITS) (2-bit
+// codes for ternary layers, two's-complement weights of WEIGHT_BITS for int
+// layers). A word is stored as CHUNKS native unsigned integers of LPC lanes
+// each (one integer when S*BITS <= 64), written as hex constants by the
+// generator: ROM[p][word][chunk] (`rom_layout`).
 //
 // CFG (one per layer, generated): the window fields of line_buffer, and
 //   M, GROUPS, CPG (input channels per group), MPG (rows per group), P, S,
 //   ITEMS, TAPS, FLAT (1: flattened lanes), MAX_ROWS, MAX_ENTRIES, MAX_WORDS,
 //   act_t, out_t, acc_t, SHIFT, LO, HI, and the ROMs
 //   NROWS[P], ROW[P][MAX_ROWS], NITEMS[P][MAX_ROWS], ITEM[P][MAX_ENTRIES],
-//   CODE[P][MAX_WORDS][S] (ternary: code_t) or WEIGHT[P][MAX_WORDS][S] (int),
-//   MULT[M], BIAS[M]; `pe` selects the PE kind (policy alias).
+//   CODE[P][MAX_WORDS][CHUNKS] (ternary) or WEIGHT[P][MAX_WORDS][CHUNKS] and
+//   WEIGHT_BITS (int), MULT[M], BIAS[M]; `pe` selects the PE kind
+//   (pe_ternary<CFG> or pe_int<CFG>).
 #ifndef TRITIUM_PE_H
 #define TRITIUM_PE_H
 
@@ -26,9 +36,96 @@
 namespace tritium {
 
 // A 2-bit ternary code (DESIGN §2): 00 = no work, 01 = +x, 11 = -x (10 never occurs).
+// Bit 0 enables the lane, bit 1 makes it subtract.
 typedef ap_uint<2> code_t;
 static const int CODE_ADD = 1;
 static const int CODE_SUB = 3;
+static const unsigned CODE_EN = 1;
+static const unsigned CODE_NEG = 2;
+
+// How a ROM word of S lanes of BITS bits is split into native unsigned chunks.
+template <int S, int BITS>
+struct rom_layout {
+    static const int LPC = S * BITS <= 64 ? S : 64 / BITS;  // lanes per chunk
+    static const int CHUNKS = (S + LPC - 1) / LPC;
+};
+
+// Lane l's BITS-bit field of one ROM word (its CHUNKS chunks), unsigned.
+template <int S, int BITS, class CHUNK, int CHUNKS>
+CHUNK rom_field(const CHUNK (&word)[CHUNKS], int l) {
+TRITIUM_HLS("HLS INLINE")
+    typedef rom_layout<S, BITS> layout;
+    static_assert(CHUNKS == layout::CHUNKS, "the generated ROM does not have rom_layout's chunks");
+    const int shift = (l % layout::LPC) * BITS;
+    return static_cast<CHUNK>(word[l / layout::LPC] >> shift) & static_cast<CHUNK>((1ULL << BITS) - 1ULL);
+}
+
+// The add-only lane of a ternary layer: the code's enable bit gates x, its
+// sign bit negates it, and the result is added. No multiplication touches a
+// code (tests/codegen/test_hls_addonly.py checks this body and pe_program).
+template <class CFG>
+struct ternary_lane {
+    static unsigned code(int p, int word, int l) {
+TRITIUM_HLS("HLS INLINE")
+        return static_cast<unsigned>(rom_field<CFG::S, 2>(CFG::CODE[p][word], l));
+    }
+    static void mac(typename CFG::acc_t& acc, unsigned code, typename CFG::act_t x) {
+TRITIUM_HLS("HLS INLINE")
+        typedef typename CFG::acc_t acc_t;
+        const acc_t v = (code & CODE_EN) ? acc_t(x) : acc_t(0);  // the enable bit gates x
+        const acc_t nv = -v;
+        acc += (code & CODE_NEG) ? nv : v;                        // the sign bit negates it
+    }
+};
+
+// The multiplier lane of an integer-weight layer (int8 first/last layers).
+template <class CFG>
+struct int_lane {
+    static unsigned long long code(int p, int word, int l) {
+TRITIUM_HLS("HLS INLINE")
+        return rom_field<CFG::S, CFG::WEIGHT_BITS>(CFG::WEIGHT[p][word], l);
+    }
+    static void mac(typename CFG::acc_t& acc, unsigned long long code, typename CFG::act_t x) {
+TRITIUM_HLS("HLS INLINE")
+        ap_int<CFG::WEIGHT_BITS> weight = code;  // two's complement field -> signed weight
+        acc += x * weight;
+    }
+};
+
+// One PE's program (the loop both PE kinds share); LANE is the lane operation.
+template <class CFG, class LANE>
+struct pe_program {
+    static void run(int p, const typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S],
+                    typename CFG::out_t out[CFG::M]) {
+        int entry = 0;
+        int word = 0;
+        for (int r = 0; r < CFG::NROWS[p]; ++r) {
+            int row = CFG::ROW[p][r];
+            int g = row / CFG::MPG;
+            typename CFG::acc_t acc = 0;
+            for (int k = 0; k < CFG::NITEMS[p][r]; ++k) {
+                int item = CFG::ITEM[p][entry];
+                ++entry;
+                for (int t = 0; t < CFG::TAPS; ++t) {
+TRITIUM_HLS("HLS PIPELINE II = 1")
+                    for (int l = 0; l < CFG::S; ++l) {
+TRITIUM_HLS("HLS UNROLL")
+                        LANE::mac(acc, LANE::code(p, word, l), xv[g][item][t][l]);
+                    }
+                    ++word;
+                }
+            }
+            out[row] = requant<typename CFG::out_t>(acc, CFG::MULT[row], CFG::BIAS[row], CFG::SHIFT,
+                                                    CFG::LO, CFG::HI);
+        }
+    }
+};
+
+// The add-only PE of a ternary layer and the multiplier PE of an int layer.
+template <class CFG>
+using pe_ternary = pe_program<CFG, ternary_lane<CFG> >;
+template <class CFG>
+using pe_int = pe_program<CFG, int_lane<CFG> >;
 
 // The pixel's window -> lane vector xv[g][item][tap][lane]; lanes past the row read 0.
 // Channel lanes: lane l of item j at tap t reads channel g*CPG + j*S + l at tap t.
@@ -54,71 +151,6 @@ TRITIUM_HLS("HLS INLINE")
         }
     }
 }
-
-// The add-only PE of a ternary layer: lanes add x, subtract x or do nothing.
-// No multiplication touches a code (tests/codegen/test_hls_addonly.py checks it).
-template <class CFG>
-struct pe_ternary {
-    static void run(int p, const typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S],
-                    typename CFG::out_t out[CFG::M]) {
-        int entry = 0;
-        int word = 0;
-        for (int r = 0; r < CFG::NROWS[p]; ++r) {
-            int row = CFG::ROW[p][r];
-            int g = row / CFG::MPG;
-            typename CFG::acc_t acc = 0;
-            for (int k = 0; k < CFG::NITEMS[p][r]; ++k) {
-                int item = CFG::ITEM[p][entry];
-                ++entry;
-                for (int t = 0; t < CFG::TAPS; ++t) {
-TRITIUM_HLS("HLS PIPELINE II = 1")
-                    for (int l = 0; l < CFG::S; ++l) {
-TRITIUM_HLS("HLS UNROLL")
-                        code_t code = CFG::CODE[p][word][l];
-                        typename CFG::act_t x = xv[g][item][t][l];
-                        if (code == CODE_ADD) {
-                            acc += x;
-                        } else if (code == CODE_SUB) {
-                            acc -= x;
-                        }
-                    }
-                    ++word;
-                }
-            }
-            out[row] = requant<typename CFG::out_t>(acc, CFG::MULT[row], CFG::BIAS[row], CFG::SHIFT,
-                                                    CFG::LO, CFG::HI);
-        }
-    }
-};
-
-// The multiplier PE of an integer-weight layer (int8 first/last layers).
-template <class CFG>
-struct pe_int {
-    static void run(int p, const typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S],
-                    typename CFG::out_t out[CFG::M]) {
-        int entry = 0;
-        int word = 0;
-        for (int r = 0; r < CFG::NROWS[p]; ++r) {
-            int row = CFG::ROW[p][r];
-            int g = row / CFG::MPG;
-            typename CFG::acc_t acc = 0;
-            for (int k = 0; k < CFG::NITEMS[p][r]; ++k) {
-                int item = CFG::ITEM[p][entry];
-                ++entry;
-                for (int t = 0; t < CFG::TAPS; ++t) {
-TRITIUM_HLS("HLS PIPELINE II = 1")
-                    for (int l = 0; l < CFG::S; ++l) {
-TRITIUM_HLS("HLS UNROLL")
-                        acc += xv[g][item][t][l] * CFG::WEIGHT[p][word][l];
-                    }
-                    ++word;
-                }
-            }
-            out[row] = requant<typename CFG::out_t>(acc, CFG::MULT[row], CFG::BIAS[row], CFG::SHIFT,
-                                                    CFG::LO, CFG::HI);
-        }
-    }
-};
 
 // Conv/Dense engine: window unit -> lane vector -> P PEs -> output collector.
 template <class CFG>

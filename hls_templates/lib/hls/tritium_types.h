@@ -7,10 +7,11 @@
 // vendor header at all (DESIGN §5, level L2). Define TRITIUM_COMPAT to force
 // the self-written subset.
 //
-// The subset: ap_int<N>/ap_uint<N> (N <= 64) hold a value wrapped to N bits
-// on every assignment and convert to `long long` for arithmetic, which is
-// exact for every width the compiler emits (activations <= 32 bits,
-// accumulators <= 62 bits, requant products < 2^62, DESIGN §2). ap_uint<N>
+// The subset: ap_int<N>/ap_uint<N> (N <= 64) wrap to N bits like ap_int
+// (every value read is the wrapped one; see ap_narrow) and convert to
+// `long long` for arithmetic, which is exact for every width the compiler
+// emits (activations <= 32 bits, accumulators <= 62 bits, requant products
+// < 2^62, DESIGN §2). ap_uint<N>
 // with N > 64 is a bit container (`range(hi, lo)` get and set, spans <= 64
 // bits) for the AXI4-Stream data words. hls::stream is a std::deque.
 #ifndef TRITIUM_TYPES_H
@@ -66,53 +67,93 @@ inline constexpr unsigned long long low_mask(int n) {
     return n >= 64 ? ~0ULL : ((1ULL << n) - 1ULL);
 }
 
-// N <= 64 bits, signed (S) or unsigned; wraps on every assignment.
+// The smallest unsigned native type of at least N bits.
+template <int N>
+struct raw_of {
+    using type = typename std::conditional<
+        (N <= 8), uint8_t,
+        typename std::conditional<(N <= 16), uint16_t,
+                                  typename std::conditional<(N <= 32), uint32_t, uint64_t>::type>::type>::type;
+};
+
+// N <= 64 bits, signed (S) or unsigned, with ap_int's wrap-around semantics.
+//
+// The value is the low N bits of `r_` (two's complement if S), so wrapping
+// happens when the value is read: `r_` is a residue modulo 2^B (B >= N, the
+// native storage width), and +, -, << and bit updates are exact modulo 2^B,
+// hence modulo 2^N. Every read (`operator long long`, `>>=`, `get_bits`)
+// takes the low N bits and extends them, so every observable value is exactly
+// the wrapped one ap_int holds; only the moment of wrapping differs. This
+// keeps an accumulation (`acc += x` per lane) a plain native add that g++ can
+// vectorize.
 template <int N, bool S>
 class ap_narrow {
     static_assert(N >= 1 && N <= 64, "ap_int/ap_uint width must be 1..64 here");
-    using store_t = typename std::conditional<
-        (N <= 8), typename std::conditional<S, int8_t, uint8_t>::type,
-        typename std::conditional<
-            (N <= 16), typename std::conditional<S, int16_t, uint16_t>::type,
-            typename std::conditional<
-                (N <= 32), typename std::conditional<S, int32_t, uint32_t>::type,
-                typename std::conditional<S, int64_t, uint64_t>::type>::type>::type>::type;
+    using raw_t = typename raw_of<N>::type;
+    // Extension happens in 32-bit arithmetic when the width allows (cheaper, vectorizable).
+    using ext_u = typename std::conditional<(N <= 32), uint32_t, uint64_t>::type;
+    using ext_s = typename std::conditional<(N <= 32), int32_t, int64_t>::type;
+    static constexpr int EXT = N <= 32 ? 32 : 64;
+
+    static constexpr raw_t raw(long long x) { return static_cast<raw_t>(static_cast<unsigned long long>(x)); }
 
    public:
-    static constexpr store_t wrap(long long x) {
-        return S ? static_cast<store_t>(static_cast<long long>(static_cast<unsigned long long>(x) << (64 - N)) >> (64 - N))
-                 : static_cast<store_t>(static_cast<unsigned long long>(x) & low_mask(N));
+    // The N-bit value held by residue r.
+    static constexpr long long value_of(raw_t r) {
+        return S ? static_cast<long long>(static_cast<ext_s>(static_cast<ext_u>(static_cast<ext_u>(r) << (EXT - N))) >>
+                                          (EXT - N))
+                 : static_cast<long long>(static_cast<ext_u>(r) & static_cast<ext_u>(low_mask(N)));
     }
 
-    constexpr ap_narrow() : v_(0) {}
+    constexpr ap_narrow() : r_(0) {}
     template <class T, typename std::enable_if<std::is_integral<T>::value, int>::type = 0>
-    constexpr ap_narrow(T x) : v_(wrap(static_cast<long long>(x))) {}
+    constexpr ap_narrow(T x) : r_(raw(static_cast<long long>(x))) {}
     template <int M, bool S2>
-    constexpr ap_narrow(const ap_narrow<M, S2>& o) : v_(wrap(static_cast<long long>(o))) {}
+    constexpr ap_narrow(const ap_narrow<M, S2>& o) : r_(raw(static_cast<long long>(o))) {}
     template <class O>
-    ap_narrow(const range_ref<O>& r) : v_(wrap(static_cast<long long>(r))) {}
+    ap_narrow(const range_ref<O>& r) : r_(raw(static_cast<long long>(r))) {}
 
-    constexpr operator long long() const { return static_cast<long long>(v_); }
+    constexpr operator long long() const { return value_of(r_); }
 
-    ap_narrow& operator+=(long long x) { v_ = wrap(static_cast<long long>(v_) + x); return *this; }
-    ap_narrow& operator-=(long long x) { v_ = wrap(static_cast<long long>(v_) - x); return *this; }
-    ap_narrow& operator>>=(int s) { v_ = wrap(static_cast<long long>(v_) >> s); return *this; }
-    ap_narrow& operator<<=(int s) { v_ = wrap(static_cast<long long>(static_cast<unsigned long long>(v_) << s)); return *this; }
+    // The stored residue: its low N bits are the value's (two's complement) bits.
+    constexpr raw_t residue() const { return r_; }
+
+    ap_narrow& operator+=(long long x) { r_ = static_cast<raw_t>(r_ + raw(x)); return *this; }
+    ap_narrow& operator-=(long long x) { r_ = static_cast<raw_t>(r_ - raw(x)); return *this; }
+    // An operand at least N bits wide contributes its residue as it is (same value modulo 2^N).
+    template <int M, bool S2, typename std::enable_if<(M >= N), int>::type = 0>
+    ap_narrow& operator+=(const ap_narrow<M, S2>& o) {
+        r_ = static_cast<raw_t>(r_ + static_cast<raw_t>(o.residue()));
+        return *this;
+    }
+    template <int M, bool S2, typename std::enable_if<(M >= N), int>::type = 0>
+    ap_narrow& operator-=(const ap_narrow<M, S2>& o) {
+        r_ = static_cast<raw_t>(r_ - static_cast<raw_t>(o.residue()));
+        return *this;
+    }
+    ap_narrow& operator>>=(int s) {  // arithmetic for ap_int, logical for ap_uint (also at 64 bits)
+        r_ = S ? raw(value_of(r_) >> s) : raw(static_cast<long long>(static_cast<unsigned long long>(value_of(r_)) >> s));
+        return *this;
+    }
+    ap_narrow& operator<<=(int s) {
+        r_ = s >= 64 ? raw_t(0) : raw(static_cast<long long>(static_cast<unsigned long long>(r_) << s));
+        return *this;
+    }
     ap_narrow& operator++() { return *this += 1; }
 
     unsigned long long get_bits(int hi, int lo) const {
-        return (static_cast<unsigned long long>(static_cast<long long>(v_)) >> lo) & low_mask(hi - lo + 1);
+        return (static_cast<unsigned long long>(value_of(r_)) >> lo) & low_mask(hi - lo + 1);
     }
     void set_bits(int hi, int lo, unsigned long long x) {
         unsigned long long m = low_mask(hi - lo + 1) << lo;
-        unsigned long long u = static_cast<unsigned long long>(static_cast<long long>(v_));
-        v_ = wrap(static_cast<long long>((u & ~m) | ((x << lo) & m)));
+        unsigned long long u = static_cast<unsigned long long>(value_of(r_));
+        r_ = raw(static_cast<long long>((u & ~m) | ((x << lo) & m)));
     }
     range_ref<ap_narrow> range(int hi, int lo) { return range_ref<ap_narrow>(*this, hi, lo); }
     unsigned long long range(int hi, int lo) const { return get_bits(hi, lo); }
 
    private:
-    store_t v_;
+    raw_t r_;
 };
 
 // Unsigned N > 64 bits: a bit container for AXI4-Stream words.
