@@ -44,8 +44,9 @@ MW = 16                          # requant M width (|M| < 2^15)
 SKIP_MARGIN = 4
 # Library files in compile order (dependencies first).
 LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri_slicer.sv",
-           "tri_bcast.sv", "tri_pe.sv", "tri_collector.sv", "tri_pool.sv", "tri_requant_stream.sv",
-           "tri_gap.sv", "tri_add.sv", "tri_gather.sv", "tri_axis_in.sv", "tri_axis_out.sv")
+           "tri_bcast.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv", "tri_collector.sv",
+           "tri_pool.sv", "tri_requant_stream.sv", "tri_gap.sv", "tri_add.sv", "tri_gather.sv",
+           "tri_axis_in.sv", "tri_axis_out.sv")
 
 
 def byte_width(bits: int) -> int:
@@ -199,7 +200,11 @@ def _mac_engine(graph: Graph, n: Node, ls: LayerSchedule, namer: Namer, src: Ten
         pes.append({"index": p, "nwords": len(words), "nrows": len(rows), "rom": fname,
                     "row_m": pack([rq["mult"][r] for r in rows], MW),
                     "row_b": pack([rq["bias"][r] for r in rows], rq["bw"]),
-                    "row_ch": pack(rows, clog2(m))})
+                    "row_ch": pack(rows, clog2(m)), "rows": rows})
+    owner = [0] * m                  # channel -> index of its PE among `pes`
+    for i, pe in enumerate(pes):
+        for r in pe.pop("rows"):
+            owner[r] = i
     if not pes:  # every row is empty: one program-less PE paces the pixels
         pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "row_m": pack([0], MW),
                     "row_b": pack([0], rq["bw"]), "row_ch": pack([0], clog2(m))})
@@ -209,7 +214,8 @@ def _mac_engine(graph: Graph, n: Node, ls: LayerSchedule, namer: Namer, src: Ten
            "mode": mode, "nslice": nslice, "nitems": ls.items_per_row, "simd": ls.simd,
            "sw": sw, "rw": rw_all, "ternary": int(ls.weight_kind == "ternary"),
            "wb": ls.weight_bits, "acc": a.acc_bits, "m": m, "cw": clog2(m), "init": pack(init, out.bits),
-           "pes": pes, "rq": _public(rq), "cycles_per_pixel": ls.cycles_per_pixel}
+           "piw": clog2(len(pes)), "owner": pack(owner, clog2(len(pes))), "pes": pes,
+           "rq": _public(rq), "cycles_per_pixel": ls.cycles_per_pixel}
     return eng, files
 
 

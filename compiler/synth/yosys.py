@@ -16,6 +16,8 @@ YoWASP traps (shared/research/hwtools.md §4, and found here):
   each instance's module `<module>$<instance path>`; `synth_ecp5 -noflatten`;
   `synth_xilinx` does not flatten): flattened adder trees merge into one
   `$macc` that loses its carry chains, and per-engine counts need modules.
+  But every module (one per instance) costs its own ABC run, so the adder
+  tree is flattened into its PE after `alumacc` (`synth_command`).
 """
 from __future__ import annotations
 
@@ -49,12 +51,33 @@ def yosys_command() -> str:
         raise
 
 
+# Modules flattened into their parent once `alumacc` has turned each adder into
+# its own $alu: the lane-sum tree (tri_sum.sv). Flattened before, its adders
+# would merge into one $macc without carry chains; kept apart, every one of
+# its uniquified instances (read_slang names a module per instance) costs an
+# ABC run, which made whole-network synthesis take tens of minutes.
+FLATTEN_AFTER_COARSE = ("tri_add2", "tri_sum")
+# The label of the step after `coarse` (alumacc) in each synthesis script.
+AFTER_COARSE = {Family.XC7: "map_memory", Family.XCUP: "map_memory", Family.ECP5: "map_ram"}
+
+
 def synth_command(family: Family, top: str, nodsp: bool = False) -> str:
-    """The yosys synthesis command for `family`, hierarchy kept."""
+    """The yosys synthesis commands for `family`, hierarchy kept (but for
+    FLATTEN_AFTER_COARSE)."""
     extra = " -nodsp" if nodsp else ""
     if family is Family.ECP5:
-        return f"synth_ecp5 -noflatten -top {top}{extra}"
-    return f"synth_xilinx -family {family.value} -noiopad -noclkbuf -top {top}{extra}"
+        synth = f"synth_ecp5 -noflatten -top {top}{extra}"
+    else:
+        synth = f"synth_xilinx -family {family.value} -noiopad -noclkbuf -top {top}{extra}"
+    mid = AFTER_COARSE[family]
+    leaves = " ".join(f"{m}$*" for m in FLATTEN_AFTER_COARSE)
+    return "\n".join((f"{synth} -run begin:{mid}",
+                      "setattr -mod -set keep_hierarchy 1",
+                      f"setattr -mod -unset keep_hierarchy {leaves}",
+                      "flatten",
+                      f"hierarchy -top {top}",
+                      "setattr -mod -unset keep_hierarchy",
+                      f"{synth} -run {mid}:"))
 
 
 def parse_family(text: str) -> Family:
@@ -93,7 +116,9 @@ def script(job: Job) -> str:
 
 
 def _param(v: int | str) -> str:
-    return f'"{v}"' if isinstance(v, str) else str(int(v))
+    """An int, or a string holding an SV constant expression (`8'h3f`, `-64'sd5`,
+    `"text"` with its quotes)."""
+    return v if isinstance(v, str) else str(int(v))
 
 
 def run(job: Job, timeout: float | None = None) -> Run:

@@ -2,6 +2,11 @@
 // output pixel each (M channels); PEs write their rows' results into the bank of
 // their pixel and mark it done; a bank leaves, channels in order, once every PE
 // is done with it, and is reset to INIT (requant(0) for rows without items).
+//
+// Each output channel belongs to one PE (the schedule's row assignment, OWNER),
+// so every channel register has a single writer: its enable decodes that PE's
+// channel and bank, its data is that PE's result, and the reset to INIT is the
+// flip-flop's synchronous set/reset. No write multiplexer spans the PEs.
 `default_nettype none
 module tri_collector #(
     parameter int NP = 1,
@@ -10,6 +15,8 @@ module tri_collector #(
     parameter int CW = 1,
     parameter int NB = 4,
     parameter int BKW = 2,
+    parameter int PIW = 1,                    // PE index bits
+    parameter logic [M*PIW-1:0] OWNER = '0,   // channel c is written by PE OWNER[c]
     parameter logic [M*O-1:0] INIT = '0
 ) (
     input  wire logic              clk,
@@ -24,12 +31,12 @@ module tri_collector #(
     input  wire logic              m_ready,
     output logic [M*O-1:0]         m_data
 );
-    logic [M*O-1:0] data [NB];
     logic [NP-1:0] done [NB];
     logic [BKW-1:0] ptr;
+    logic pop;
 
     assign m_valid = &done[ptr];
-    assign m_data = data[ptr];
+    assign pop = m_valid && m_ready;
     always_comb begin
         for (int p = 0; p < NP; p++)
             for (int b = 0; b < NB; b++) bank_busy[p * NB + b] = done[b][p];
@@ -38,20 +45,29 @@ module tri_collector #(
     always_ff @(posedge clk) begin
         if (!rst_n) begin
             ptr <= '0;
-            for (int b = 0; b < NB; b++) begin
-                done[b] <= '0;
-                data[b] <= INIT;
-            end
+            for (int b = 0; b < NB; b++) done[b] <= '0;
         end else begin
-            if (m_valid && m_ready) begin
+            if (pop) begin
                 done[ptr] <= '0;
-                data[ptr] <= INIT;
                 ptr <= ptr + 1'b1;
             end
-            for (int p = 0; p < NP; p++) begin
-                if (res_valid[p])
-                    data[res_bank[p * BKW +: BKW]][res_ch[p * CW +: CW] * O +: O] <= res_data[p * O +: O];
+            for (int p = 0; p < NP; p++)
                 if (res_end[p]) done[res_bank[p * BKW +: BKW]][p] <= 1'b1;
+        end
+    end
+
+    // A PE never writes a bank while it is leaving: the PE finished that bank
+    // (done) and takes it again only after the pop cleared done.
+    for (genvar c = 0; c < M; c++) begin : g_ch
+        localparam int P = int'(OWNER[c * PIW +: PIW]);
+        logic [O-1:0] q [NB];
+        logic hit;
+        assign hit = res_valid[P] && res_ch[P * CW +: CW] == CW'(c);
+        assign m_data[c * O +: O] = q[ptr];
+        for (genvar b = 0; b < NB; b++) begin : g_bank
+            always_ff @(posedge clk) begin
+                if (!rst_n || (pop && ptr == BKW'(b))) q[b] <= INIT[c * O +: O];
+                else if (hit && res_bank[P * BKW +: BKW] == BKW'(b)) q[b] <= res_data[P * O +: O];
             end
         end
     end

@@ -85,23 +85,32 @@ module tri_pe #(
     assign bank_free = !bank_busy[nbank] && !(r_end && r_bank == nbank);
     assign vec_take = vec_valid && bank_free && (!busy || last_word);
 
-    // The lanes: a ternary lane adds, subtracts or skips x; an int lane multiplies.
+    // The lanes: a ternary lane adds, subtracts or skips x; an int lane
+    // multiplies. Their terms are summed by a tree of adders (tri_sum.sv).
+    localparam int TW = TERNARY ? A + 2 : A + 1 + WB;       // one lane's term
+    localparam int SUMW = TW + (S > 1 ? $clog2(S) : 0);
+    logic [S*TW-1:0] terms;
+    /* verilator lint_off UNUSEDSIGNAL */   // bits above ACC when the tree is wider
+    logic signed [SUMW-1:0] lane_sum;
+    /* verilator lint_on UNUSEDSIGNAL */
     always_comb begin
-        sum = '0;
         for (int l = 0; l < S; l++) begin
             logic signed [A:0] x;
             logic [WB-1:0] w;
             x = IN_SIGNED ? {xs[l * A + A - 1], xs[l * A +: A]} : {1'b0, xs[l * A +: A]};
             w = wts[l * WB +: WB];
             if (TERNARY) begin
-                if (w == WB'(2'b01)) sum = sum + ACC'(x);
-                else if (w == WB'(2'b11)) sum = sum - ACC'(x);
+                if (w == WB'(2'b01)) terms[l * TW +: TW] = TW'(x);
+                else if (w == WB'(2'b11)) terms[l * TW +: TW] = -TW'(x);
+                else terms[l * TW +: TW] = '0;
             end else begin
-                sum = sum + ACC'(x) * ACC'($signed(w));
+                terms[l * TW +: TW] = TW'(x) * TW'($signed(w));
             end
         end
-        acc_next = (first ? '0 : acc) + sum;
     end
+    tri_sum #(.N(S), .W(TW)) u_sum (.x(terms), .y(lane_sum));
+    assign sum = ACC'(lane_sum);
+    assign acc_next = (first ? '0 : acc) + sum;
 
     always_ff @(posedge clk) begin
         if (!rst_n) begin
