@@ -209,28 +209,42 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
 
 
 def pe_cost(m: MacShape, words: int, rows: int, family: Family, weight_mem: str = "bram") -> Resources:
-    """One PE, calibrated against synthesis: LUT = max(0, round(k * formula LUT + c)),
-    likewise FF, with (k, c) per family, lane kind (ternary/int) and resource from
-    compiler/synth/calibration.json (fitted by `python -m compiler.synth.calibrate`;
-    k = 1, c = 0 where none was fitted). DSP, BRAM18 and URAM are the formula's
-    (`pe_cost_formula`)."""
-    r = pe_cost_formula(m, words, rows, family, weight_mem)
-    cal = pe_calibration(family, m.ternary)
-    fitted = {res: max(0, round(cal[res]["k"] * getattr(r, res) + cal[res]["c"]))
-              for res in ("lut", "ff")}
-    return Resources(bram18=r.bram18, dsp=r.dsp, uram=r.uram, **fitted)
+    """One PE: `pe_cost_formula` calibrated against synthesis (`calibrated`, block
+    pe_ternary or pe_int; the lines are fitted by `python -m compiler.synth.calibrate`)."""
+    return calibrated(pe_kind(m.ternary), pe_cost_formula(m, words, rows, family, weight_mem),
+                      family)
 
 
 @functools.lru_cache(maxsize=None)
 def _calibration() -> dict:
     path = Path(__file__).resolve().parents[1] / "synth" / "calibration.json"
-    return json.loads(path.read_text())["pe"] if path.exists() else {}
+    return json.loads(path.read_text())["blocks"] if path.exists() else {}
 
 
-def pe_calibration(family: Family, ternary: bool) -> dict[str, dict[str, float]]:
-    """Fitted PE lines {lut: {k, c}, ff: {k, c}} for `family` and lane kind."""
-    d = _calibration().get(family.value, {}).get("ternary" if ternary else "int", {})
+# Families calibrated through another's synthesis: yosys maps xcup to the same
+# LUT6 and CARRY4 cells as xc7 (shared/research/hwtools.md §4).
+CALIBRATED_AS = {Family.XCUP: Family.XC7}
+
+
+def block_calibration(kind: str, family: Family) -> dict[str, dict[str, float]]:
+    """Fitted lines {lut: {k, c}, ff: {k, c}} of library block `kind` on `family`
+    (or the family in CALIBRATED_AS); k = 1, c = 0 where none was fitted."""
+    fam = CALIBRATED_AS.get(family, family)
+    d = _calibration().get(kind, {}).get(fam.value, {})
     return {res: d.get(res, {"k": 1.0, "c": 0.0}) for res in ("lut", "ff")}
+
+
+def calibrated(kind: str, r: Resources, family: Family) -> Resources:
+    """`r` (a block's formula) with LUT and FF through the block's fitted line:
+    max(0, round(k * formula + c)); DSP, BRAM18 and URAM stay the formula's."""
+    cal = block_calibration(kind, family)
+    fitted = {res: max(0, round(cal[res]["k"] * getattr(r, res) + cal[res]["c"]))
+              for res in ("lut", "ff")}
+    return Resources(bram18=r.bram18, dsp=r.dsp, uram=r.uram, **fitted)
+
+
+def pe_kind(ternary: bool) -> str:
+    return "pe_ternary" if ternary else "pe_int"
 
 
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
@@ -260,8 +274,31 @@ def window_unit(m: MacShape, family: Family) -> Resources:
                             ff=kh * m.simd * m.act_bits + 64)
 
 
+COLLECTOR_BANKS = 4          # output pixels a collector holds (codegen/rtl.py BANKS)
+
+
+def collector_formula(pes: int, channels: int, out_bits: int, family: Family,
+                      banks: int = COLLECTOR_BANKS) -> Resources:
+    """Output collector (tri_collector.sv), uncalibrated: `banks` output pixels of
+    M x O bits in registers, each channel written only by its PE.
+    FF = banks*M*O + banks*P. LUT (LUT6) = M*O*ceil((banks-1)/3) (the bank read
+    multiplexer) + banks*M (write enables) + 2*banks*P (done flags). On ECP5
+    (LUT4) the per-channel write-enable decode dominates and O hardly matters
+    (measured over the calibration grid): LUT = 3*banks*M + 2*banks*P, in LUT4s."""
+    m, o = channels, out_bits
+    if family is Family.ECP5:
+        lut = 3 * banks * m + 2 * banks * pes
+    else:
+        lut = m * o * -(-(banks - 1) // 3) + banks * m + 2 * banks * pes
+    return Resources(lut=logic(lut, family), ff=banks * m * o + banks * pes)
+
+
 def collector(m: MacShape, family: Family) -> Resources:
-    """Output collector: a double-buffered memory(O, 2*M) reordering channels, + control."""
+    """Output collector as the folding search prices it: a double-buffered
+    memory(O, 2*M) reordering channels, + control. The RTL twin's collector keeps
+    COLLECTOR_BANKS register banks instead (collector_formula, calibrated), which
+    for wide layers (VGG's 4096-channel Dense) costs far more FF; see
+    docs/architecture.md, "Cost model and calibration"."""
     return memory(m.out_bits, 2 * m.rows, family) + Resources(lut=CONTROL_LUT, ff=CONTROL_FF)
 
 
@@ -302,42 +339,79 @@ def gather_cost(shape_in, act_bits, family) -> Resources:
 
 
 # ---------------------------------------------------------------- other engines
+#
+# The datapaths of the other engines are modelled per lane (`lanes` channels
+# per beat) and calibrated against synthesis of their library blocks, which
+# compute every channel of a pixel in parallel (lanes = C there). The engine
+# costs below use lanes = S, the folding search's assumption (docs/architecture.md,
+# "Cost model and calibration", says where the backends differ).
+
+def pool_formula(lanes: int, taps: int, act_bits: int, sum_bits: int, out_bits: int,
+                 average: bool, family: Family) -> Resources:
+    """Pooling datapath (tri_pool.sv), uncalibrated. Max: LUT = L*(KT-1)*A (one
+    compare-select per extra tap). Average: LUT = L*(KT*SUMW + 2*O) (adder tree,
+    bias add and clamp), DSP = L*dsp(SUMW, 16)."""
+    if not average:
+        return Resources(lut=logic(lanes * (taps - 1) * act_bits, family))
+    return Resources(lut=logic(lanes * (taps * sum_bits + 2 * out_bits), family),
+                     dsp=lanes * dsp_per_multiply(sum_bits, 16, family))
+
+
+def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Resources:
+    """Global average pool datapath (tri_gap.sv), uncalibrated: per lane an SUMW-bit
+    accumulator and a requantizer: LUT = L*(SUMW + 2*O), FF = L*(SUMW + O),
+    DSP = L*dsp(SUMW, 16)."""
+    return Resources(lut=logic(lanes * (sum_bits + 2 * out_bits), family),
+                     ff=lanes * (sum_bits + out_bits),
+                     dsp=lanes * dsp_per_multiply(sum_bits, 16, family))
+
+
+def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
+    """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane,
+    LUT = 2*L*O (shift and clamp), DSP = 2*L*dsp(A, 16)."""
+    return Resources(lut=logic(2 * lanes * out_bits, family),
+                     dsp=2 * lanes * dsp_per_multiply(act_bits, 16, family))
+
+
+def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
+    """Standalone requantizer (tri_requant_stream.sv), uncalibrated, DSP = L*dsp(A, 16).
+    LUT6 (xc7, xcup) = L*(O + 4*max(0, A-6)): up to 6-bit inputs yosys keeps the bias
+    add in the DSP48 and only the clamp is fabric (measured); LUT4 (ECP5) = L*(A + O)."""
+    if family is Family.ECP5:
+        lut = lanes * (act_bits + out_bits)
+    else:
+        lut = lanes * (out_bits + 4 * max(0, act_bits - 6))
+    return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, 16, family))
+
 
 def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family) -> Resources:
-    """MaxPool/AvgPool on S channels per beat.
-
-    Line buffers (kh-1) x memory(S*A, W_in*ceil(C/S)); MaxPool: LUT = S*A + 64,
-    FF = kw*S*A + 64. AvgPool sums at acc bits and requantizes every lane:
-    LUT = S*(acc + 2*O) + 64, FF = kw*S*acc + 64, DSP = S*dsp(acc, 16).
-    """
+    """MaxPool/AvgPool on S channels per beat: line buffers (kh-1) x
+    memory(S*A, W_in*ceil(C/S)), the window registers FF = kw*S*A, control
+    (64 LUT, 64 FF) and the calibrated datapath pool_formula(S, ...)."""
     kh, kw = kernel
     line = memory(simd * act_bits, shape_in[1] * -(-shape_in[2] // simd), family).times(kh - 1)
-    if not average:
-        return line + Resources(lut=logic(simd * act_bits + 64, family), ff=kw * simd * act_bits + 64)
-    return line + Resources(lut=logic(simd * (acc_bits + 2 * out_bits) + 64, family),
-                            ff=kw * simd * acc_bits + 64,
-                            dsp=simd * dsp_per_multiply(acc_bits, 16, family))
+    kind = "pool_avg" if average else "pool_max"
+    path = calibrated(kind, pool_formula(simd, kh * kw, act_bits, acc_bits, out_bits, average,
+                                         family), family)
+    return line + path + Resources(lut=logic(64, family), ff=kw * simd * act_bits + 64)
 
 
 def gap_cost(channels, acc_bits, out_bits, simd, family) -> Resources:
-    """GlobalAvgPool: accumulators memory(acc, C), S adders LUT = S*acc + 64,
-    one requantizer (the result leaves once per frame): DSP = dsp(acc, 16)."""
-    return memory(acc_bits, channels, family) + Resources(
-        lut=logic(simd * acc_bits + 2 * out_bits + 64, family), ff=simd * acc_bits + 64,
-        dsp=dsp_per_multiply(acc_bits, 16, family))
+    """GlobalAvgPool: accumulators memory(acc, C), control (64 LUT, 64 FF) and the
+    calibrated datapath gap_formula(S, ...)."""
+    return (memory(acc_bits, channels, family) + Resources(lut=logic(64, family), ff=64)
+            + calibrated("gap", gap_formula(simd, acc_bits, out_bits, family), family))
 
 
 def add_cost(act_bits, out_bits, simd, fifo_words, family) -> Resources:
-    """Residual add, S lanes: a*Ma + b*Mb + B per lane, DSP = 2*S*dsp(A, 16),
-    LUT = S*(2*A + 2*O + 16) + 64, FF = S*(A + 32) + 64, plus the skip FIFO
-    memory(S*A, fifo_words)."""
-    return memory(simd * act_bits, fifo_words, family) + Resources(
-        lut=logic(simd * (2 * act_bits + 2 * out_bits + 16) + 64, family),
-        ff=simd * (act_bits + 32) + 64, dsp=2 * simd * dsp_per_multiply(act_bits, 16, family))
+    """Residual add, S lanes: the skip FIFO memory(S*A, fifo_words), control
+    (64 LUT, 64 FF) and the calibrated datapath add_formula(S, ...)."""
+    return (memory(simd * act_bits, fifo_words, family) + Resources(lut=logic(64, family), ff=64)
+            + calibrated("add", add_formula(simd, act_bits, out_bits, family), family))
 
 
 def requant_cost(act_bits, out_bits, simd, family) -> Resources:
-    """Standalone requantizer, S lanes: DSP = S*dsp(A, 16), LUT = S*(A + 2*O) + 64."""
-    return Resources(lut=logic(simd * (act_bits + 2 * out_bits) + 64, family),
-                     ff=simd * (act_bits + out_bits) + 64,
-                     dsp=simd * dsp_per_multiply(act_bits, 16, family))
+    """Standalone requantizer, S lanes: control (64 LUT, 64 FF) and the calibrated
+    datapath requant_formula(S, ...)."""
+    return Resources(lut=logic(64, family), ff=64) + calibrated(
+        "requant", requant_formula(simd, act_bits, out_bits, family), family)

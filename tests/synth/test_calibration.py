@@ -1,4 +1,4 @@
-"""Calibrated PE cost model against synthesis (compiler/synth/calibrate.py).
+"""Calibrated cost model against synthesis (compiler/synth/calibrate.py).
 
 Held-out configurations use the stored synthesis results (calibration_data.json);
 one small config is re-synthesized live so the stored data cannot silently rot.
@@ -9,33 +9,45 @@ import pytest
 
 from compiler.board import Family
 from compiler.synth import calibrate
-from compiler.synth.units import PeConfig, synth_pe
+from compiler.synth.units import BLOCKS
 
 RUNS = json.loads(calibrate.DATA.read_text())["runs"]
+KINDS = {"pe_ternary", "pe_int", *BLOCKS}
 
 
 def _rows(role):
     return [r for r in RUNS if r["role"] == role]
 
 
-def test_data_has_fit_and_held_out_on_two_families():
-    assert {r["family"] for r in _rows("held_out")} == {"xc7", "ecp5"}
-    fit_keys = {(r["family"], PeConfig(**r["config"])) for r in _rows("fit")}
-    assert not fit_keys & {(r["family"], PeConfig(**r["config"])) for r in _rows("held_out")}
+def _key(r):
+    return (r["family"], r["kind"], json.dumps(r["config"], sort_keys=True))
 
 
-@pytest.mark.parametrize("row", _rows("held_out"), ids=lambda r: f"{r['family']}-"
-                         f"{PeConfig(**r['config']).key()}")
+def test_every_block_kind_is_fitted_and_held_out_on_two_families():
+    for role in ("fit", "held_out"):
+        assert {(r["kind"], r["family"]) for r in _rows(role)} == {
+            (k, f) for k in KINDS for f in ("xc7", "ecp5")}
+    assert not {_key(r) for r in _rows("fit")} & {_key(r) for r in _rows("held_out")}
+
+
+def test_stored_constants_are_the_fit_of_the_stored_data():
+    assert json.loads(calibrate.CONSTANTS.read_text())["blocks"] == calibrate.fit(RUNS)
+
+
+@pytest.mark.parametrize("row", _rows("held_out"), ids=lambda r: f"{r['family']}-{r['kind']}-"
+                         + "-".join(f"{k}{v}" for k, v in r["config"].items()
+                                    if k in ("simd", "act_bits", "acc_bits", "p", "m", "o",
+                                             "kt", "c", "a", "npix")))
 def test_held_out_estimates_within_25_percent(row):
-    est = calibrate.formula(PeConfig(**row["config"]), Family(row["family"]), calibrated=True)
+    est = calibrate.estimate(row)
     for res in ("lut", "ff"):
-        assert abs(est[res] - row["pe"][res]) <= 0.25 * row["pe"][res], (res, est, row["pe"])
+        assert abs(est[res] - row["counts"][res]) <= 0.25 * row["counts"][res], (res, est, row)
 
 
 def test_live_synthesis_equals_stored():
     row = _rows("live")[0]
-    live = synth_pe(PeConfig(**row["config"]), Family(row["family"]))
-    assert live["pe"] == row["pe"]
+    live = calibrate.synth_row(row["kind"], row["config"], Family(row["family"]))
+    assert live["counts"] == row["counts"]
 
 
 LANES = json.loads((calibrate.HERE / "lane_comparison.json").read_text())["results"]
