@@ -91,7 +91,8 @@ def pe_wrapper(c: PeConfig) -> str:
     return f"""`default_nettype none
 module unit_top (
     input wire logic clk, input wire logic rst_n, input wire logic vec_valid,
-    input wire logic [{c.simd * c.act_bits - 1}:0] vec_data, output logic vec_take,
+    input wire logic [{2 * c.simd * c.act_bits - 1}:0] vec_slots, input wire logic vec_slot,
+    output logic vec_take,
     input wire logic [3:0] bank_busy, output logic res_valid, output logic [{cw - 1}:0] res_ch,
     output logic [{c.out_bits - 1}:0] res_data, output logic [1:0] res_bank, output logic res_end);
     tri_pe #(.S({c.simd}), .A({c.act_bits}), .IN_SIGNED(1'b1), .TERNARY(1'b{int(c.ternary)}),

@@ -6,9 +6,10 @@
 // `last` (the word ends a row: the row's sum is requantized), and the PE's local
 // row index (RW bits) selecting that row's M, B and output channel.
 //
-// The PE takes a new input vector (its own copy: the double buffer's second half
-// is the engine's broadcast register) in the cycle it executes its last word, so
-// pixels follow back to back. Results go to output bank `bank` of the collector;
+// The PE takes a new input vector in the cycle it executes its last word, so
+// pixels follow back to back. It copies nothing: the engine's broadcast unit
+// keeps the last two vectors (vec_slots) and says which one is the new one
+// (vec_slot); the PE reads that slot until it takes the next vector. Results go to output bank `bank` of the collector;
 // a bank is reused NB pixels later, after the collector emitted it.
 // A PE with NWORDS = 0 (all its rows empty) only signals each pixel done.
 `default_nettype none
@@ -41,7 +42,8 @@ module tri_pe #(
     input  wire logic                  clk,
     input  wire logic                  rst_n,
     input  wire logic                  vec_valid,   // a vector this PE has not taken yet
-    input  wire logic [NSLICE*S*A-1:0] vec_data,
+    input  wire logic [2*NSLICE*S*A-1:0] vec_slots,
+    input  wire logic                  vec_slot,
     output logic                       vec_take,
     input  wire logic [NB-1:0]         bank_busy,   // this PE already finished that bank
     output logic                       res_valid,
@@ -57,7 +59,7 @@ module tri_pe #(
     logic [BKW-1:0] nbank, cbank;
     logic busy;
     logic [PCW-1:0] pc;
-    logic [NSLICE*S*A-1:0] cur;
+    logic cslot;                       // slot of the vector being worked on
     // requant stage
     logic r_valid, r_end;
     logic [BKW-1:0] r_bank;
@@ -80,7 +82,7 @@ module tri_pe #(
 
     assign word = rom[NWORDS > 1 ? pc : '0];
     assign {row, last, first, slice, wts} = word;
-    assign xs = cur[slice * (S * A) +: S * A];
+    assign xs = vec_slots[(int'(cslot) * NSLICE + int'(slice)) * (S * A) +: S * A];
     assign last_word = NWORDS == 0 || (busy && pc == PCW'(NWORDS - 1));
     assign bank_free = !bank_busy[nbank] && !(r_end && r_bank == nbank);
     assign vec_take = vec_valid && bank_free && (!busy || last_word);
@@ -137,7 +139,7 @@ module tri_pe #(
     end
 
     always_ff @(posedge clk) begin
-        if (vec_take) cur <= vec_data;
+        if (vec_take) cslot <= vec_slot;
         if (busy) acc <= acc_next;
         r_acc <= acc_next;
         r_row <= row;
