@@ -15,12 +15,12 @@ import time
 
 import torch
 
-from compiler.compress.accounting import compression_summary
-from compiler.compress.pipeline import (CompressConfig, Method, candidate, finetune, rate_for_target,
+from tritium.compress.accounting import compression_summary
+from tritium.compress.pipeline import (CompressConfig, Method, candidate, finetune, rate_for_target,
                                         regularize, train_teacher)
-from compiler.compress.train import accuracy, holdout
-from compiler.frontend.torch_import import import_torch
-from compiler.zoo.digits import INPUT_SHAPES, build_digits_model, digits_data
+from tritium.compress.train import accuracy, holdout
+from tritium.frontend.torch_import import import_torch
+from tritium.zoo.digits import INPUT_SHAPES, build_digits_model, digits_data
 
 METHODS = (Method.MAGNITUDE, Method.GROUP_LASSO, Method.WPC, Method.FLIPOUT)
 

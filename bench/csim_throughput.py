@@ -20,15 +20,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from compiler.board import load_board  # noqa: E402
-from compiler.codegen.hls import generate_hls  # noqa: E402
-from compiler.errors import TritiumError  # noqa: E402
-from compiler.frontend import load_model  # noqa: E402
-from compiler.ir.interp import run_golden  # noqa: E402
-from compiler.passes import lower  # noqa: E402
-from compiler.schedule import schedule_network  # noqa: E402
-from sim.csim import run_csim  # noqa: E402
-from sim.vectors import make_vectors  # noqa: E402
+from tritium.board import load_board  # noqa: E402
+from tritium.codegen.hls import generate_hls  # noqa: E402
+from tritium.errors import TritiumError  # noqa: E402
+from tritium.frontend import load_model  # noqa: E402
+from tritium.ir.interp import run_golden  # noqa: E402
+from tritium.passes import lower  # noqa: E402
+from tritium.schedule import schedule_network  # noqa: E402
+from tritium.sim.csim import run_csim  # noqa: E402
+from tritium.sim.vectors import make_vectors  # noqa: E402
 
 
 def bench(spec: str, n: int, board) -> str:

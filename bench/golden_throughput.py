@@ -28,10 +28,10 @@ def _timed(fn, *args) -> float:
 
 def measure(spec: str, n: int, batch: int, seed: int = 0) -> dict:
     import torch
-    from compiler.frontend import load_model
-    from compiler.ir.interp import run_golden
-    from compiler.ir.torch_interp import GraphModule
-    from compiler.passes import lower_integer, prepare, run_passes
+    from tritium.frontend import load_model
+    from tritium.ir.interp import run_golden
+    from tritium.ir.torch_interp import GraphModule
+    from tritium.passes import lower_integer, prepare, run_passes
     torch.set_num_threads(1)
     g = prepare(load_model(spec))
     gi = run_passes(g, [("lower_integer", lower_integer)])

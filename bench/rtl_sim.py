@@ -18,17 +18,17 @@ import time
 
 import numpy as np
 
-from compiler.board import load_board
-from compiler.codegen.rtl import generate_rtl
-from compiler.frontend import load_model
-from compiler.passes import lower
-from compiler.schedule import schedule_network
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.codegen.rtl import generate_rtl
+from tritium.frontend import load_model
+from tritium.passes import lower
+from tritium.schedule import schedule_network
+from tritium.sim.vectors import make_vectors
 
 
 def inputs(spec: str, graph, n: int):
     if "digits" in spec:
-        from compiler.data import channels_last, load_dataset
+        from tritium.data import channels_last, load_dataset
         d = load_dataset("digits").limit(n)
         x = channels_last(d.x)
         if x.shape[1:] != graph.input.shape:  # a vector model fed the 8x8 images
@@ -38,7 +38,7 @@ def inputs(spec: str, graph, n: int):
 
 
 def bench(spec: str, board: str, n: int, gaps: bool) -> None:
-    from sim.rtl import build_binary, run_rtl
+    from tritium.sim.rtl import build_binary, run_rtl
     g = lower(load_model(spec))
     net = schedule_network(g, load_board(board))
     x, labels = inputs(spec, g, n)

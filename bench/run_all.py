@@ -5,7 +5,7 @@
 Reuses the other bench scripts' functions: schedule_quality.measure (compile
 seconds, sparse/dense cycles, cycles/lower bound), golden_throughput.measure
 (golden vs PyTorch), csim_throughput.bench (C-sim images/s), rtl_sim.bench (RTL
-cycles/s and digits accuracy), and compiler.synth.units.lane_comparison (the
+cycles/s and digits accuracy), and tritium.synth.units.lane_comparison (the
 ternary vs LUT-only int8 PE lane bank, tri_pe.sv, per family). A step whose
 tool is missing is reported as skipped with the reason, never silently dropped.
 """
@@ -38,7 +38,7 @@ def _step(out: dict, name: str, fn):
 
 def compile_models(board_name: str) -> dict:
     import schedule_quality
-    from compiler.board import load_board
+    from tritium.board import load_board
     board = load_board(board_name)
     res = {}
     for spec in COMPILE_MODELS:
@@ -60,7 +60,7 @@ def golden_vs_torch() -> dict:
 
 def csim(n: int) -> dict:
     import csim_throughput
-    from compiler.board import load_board
+    from tritium.board import load_board
     text = csim_throughput.bench(DIGITS, n, load_board("zcu104"))
     m = re.search(r"C-sim\s+([\d.]+) img/s", text)
     return {"images_per_s": float(m.group(1)) if m else None, "line": text.strip()}
@@ -79,17 +79,17 @@ def rtl(n: int) -> dict:
 
 
 def compression() -> dict:
-    from compiler.frontend import load_model
-    from compiler.ir.stats import model_stats
-    from compiler.passes import lower
+    from tritium.frontend import load_model
+    from tritium.ir.stats import model_stats
+    from tritium.passes import lower
     s = model_stats(lower(load_model(DIGITS)), 16)
     return {"model": DIGITS, "compression_vs_fp32": round(s.fp32_bits / max(s.weight_bits, 1), 2),
             "ternary_fraction": round(s.ternary_fraction, 3)}
 
 
 def lanes(families: list[str]) -> dict:
-    from compiler.board import Family
-    from compiler.synth.units import lane_comparison
+    from tritium.board import Family
+    from tritium.synth.units import lane_comparison
     return {f: lane_comparison(Family(f)) for f in families}
 
 

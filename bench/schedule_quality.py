@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from compiler.board import load_board
-from compiler.errors import BoardError
-from compiler.frontend import load_model
-from compiler.passes import lower
-from compiler.schedule import schedule_network
+from tritium.board import load_board
+from tritium.errors import BoardError
+from tritium.frontend import load_model
+from tritium.passes import lower
+from tritium.schedule import schedule_network
 
 MODELS = ["zoo:resnet18:density=0.25", "zoo:vgg16:density=0.25"]
 

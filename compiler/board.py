@@ -24,8 +24,9 @@ from pathlib import Path
 import yaml
 
 from .errors import BoardError
+from .resources import BOARDS
 
-BOARDS_DIR = Path(__file__).resolve().parents[1] / "boards"
+BOARDS_DIR = BOARDS
 
 
 class Family(enum.Enum):

@@ -3,7 +3,7 @@
 Data goes to a temporary file beside the target and is renamed over it, so
 an interrupted or failed run never leaves half a file. Modes follow the
 umask (0644 usually), not mkstemp's private 0600. Whole directories are
-written by `compiler.codegen.plan.write_plan` on the same principle.
+written by `tritium.codegen.plan.write_plan` on the same principle.
 """
 from __future__ import annotations
 

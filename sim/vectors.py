@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compiler.ir.graph import Graph
-from compiler.ir.interp import quantize_input, run_golden
+from tritium.ir.graph import Graph
+from tritium.ir.interp import quantize_input, run_golden
 
 INT32 = np.dtype("<i4")
 

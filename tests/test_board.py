@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from compiler.board import BOARDS_DIR, KEYS, Family, board_from_dict, known_boards, load_board
-from compiler.errors import BoardError
+from tritium.board import BOARDS_DIR, KEYS, Family, board_from_dict, known_boards, load_board
+from tritium.errors import BoardError
 
 DATASHEET = {  # part, LUT, FF, DSP, BRAM18, URAM
     "pynq-z2": ("xc7z020clg400-1", 53200, 106400, 220, 280, 0),

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from compiler.cli import main
+from tritium.cli import main
 
 
 def _simulate(capsys, *argv) -> dict:

@@ -85,7 +85,7 @@ def generate(backends, graph, net, board, n_vectors: int) -> dict:
     """The backends' plans plus the golden vectors their testbenches read."""
     if not backends:
         return {}
-    from sim.vectors import make_vectors
+    from tritium.sim.vectors import make_vectors
     vectors = make_vectors(graph, random_inputs(graph, n_vectors, VECTOR_SEED))
     plan: dict = dict(vectors.files())
     if "hls" in backends:

@@ -88,7 +88,7 @@ def _compiled(args) -> Path:
 
 
 def _run_design(args, outdir: Path, graph, x, y, result: dict):
-    from sim.vectors import make_vectors
+    from tritium.sim.vectors import make_vectors
     from ..errors import ModelError
     meta = json.loads((outdir / "compile.json").read_text())
     if meta.get("fingerprint") != graph.fingerprint():
@@ -97,7 +97,7 @@ def _run_design(args, outdir: Path, graph, x, y, result: dict):
     with status(f"golden model on {len(x)} inputs"):
         vectors = make_vectors(graph, x)
     if args.level == "csim":
-        from sim.csim import jobs_count, run_csim
+        from tritium.sim.csim import jobs_count, run_csim
         with status("C-simulation: building with g++ (cached by content) and running every vector"):
             r = run_csim(outdir / "hls", vectors, graph=graph, jobs=args.jobs)
         result.update(mismatches=int(r.mismatches), mismatched_vectors=int(r.mismatched_vectors),
@@ -105,7 +105,7 @@ def _run_design(args, outdir: Path, graph, x, y, result: dict):
                       build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3),
                       jobs=jobs_count(args.jobs))
     else:
-        from sim.rtl import run_rtl
+        from tritium.sim.rtl import run_rtl
         gaps = not args.no_gaps
         with status("RTL simulation: building with Verilator (cached by content) and running"):
             r = run_rtl(outdir / "rtl", vectors, gaps=gaps, backpressure=gaps)

@@ -9,7 +9,7 @@ only loop over them, and instantiate the hand-written library of
 The machine is docs/architecture.md's: one engine per node, joined by FIFOs
 carrying one pixel per transfer. A tensor read by several engines goes
 through `fork2` engines (a stream has one reader in a dataflow region); an
-Add's operand FIFO gets the depth of `compiler.schedule.model.delays`. Each
+Add's operand FIFO gets the depth of `tritium.schedule.model.delays`. Each
 Conv/Dense engine runs exactly the programs of its `LayerSchedule`: the
 rows, item masks and packed ROM words are taken from the schedule, never
 re-derived. Weight ROMs are emitted as they are packed, one word per cycle,
@@ -96,7 +96,7 @@ def rom_layout(simd: int, bits: int) -> tuple[int, int, int]:
 
 
 def word_fields(hex_words: str, simd: int, bits: int) -> np.ndarray:
-    """Packed hex words (compiler.schedule.pack) -> unsigned lane fields `[word, lane]`."""
+    """Packed hex words (tritium.schedule.pack) -> unsigned lane fields `[word, lane]`."""
     nbytes = word_hex_digits(simd, bits) // 2
     raw = np.frombuffer(bytes.fromhex(hex_words), np.uint8).reshape(-1, nbytes)[:, ::-1]
     out = np.zeros((len(raw), simd), np.uint64)
@@ -280,7 +280,7 @@ class _Builder:
         s = self.sched.get(n.name)
         if s is None:
             raise ModelError(f"the schedule has no layer '{n.name}'; schedule this graph "
-                             "(compiler.schedule.schedule_network) before generating HLS")
+                             "(tritium.schedule.schedule_network) before generating HLS")
         _check_layer(n, src, s)
         ternary = s.weight_kind == "ternary"
         c_in = _shape_hwc(src.shape)[2]
@@ -423,7 +423,7 @@ def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=No
     """Plain values for the templates (see the module docstring)."""
     check_weights_on_chip(getattr(schedule, "layers", schedule), "HLS")
     if g.stage is not Stage.INTEGER:
-        raise ModelError(f"model '{g.name}' is not lowered; run compiler.passes.lower() first")
+        raise ModelError(f"model '{g.name}' is not lowered; run tritium.passes.lower() first")
     layers = schedule.layers if hasattr(schedule, "layers") else schedule
     namer = Namer(RESERVED)
     top = namer(g.name)
@@ -466,7 +466,7 @@ def _check_vectors(g: Graph, vectors) -> None:
     meta = vectors.meta
     if meta.get("input_shape") != list(g.input.shape) or meta.get("output_shape") != list(g.output_node.shape):
         raise ModelError("the golden vectors do not belong to this model (shapes differ); "
-                         "regenerate them with sim.vectors.make_vectors")
+                         "regenerate them with tritium.sim.vectors.make_vectors")
 
 
 # --------------------------------------------------------------------------- render

@@ -6,13 +6,10 @@ over plain values; all decisions are made in Python before rendering.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 
 from .. import __version__
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "hls_templates"
+from ..resources import TEMPLATES
 
 
 def header(model_hash: str, comment: str = "//") -> str:

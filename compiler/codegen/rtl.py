@@ -336,7 +336,7 @@ def _edge(src: str, dst: Node, tensors, consumers) -> dict:
 
 def rtl_cycles_per_frame(graph: Graph, schedule: NetworkSchedule) -> dict:
     """Steady-state cycles per frame of the generated RTL, per engine and in total: the
-    schedule's machine model, `compiler.schedule.model.frame_cycles` (one pixel per beat
+    schedule's machine model, `tritium.schedule.model.frame_cycles` (one pixel per beat
     between engines; the formula is documented there)."""
     return frame_cycles(graph, schedule)
 

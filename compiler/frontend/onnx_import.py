@@ -80,7 +80,7 @@ def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str |
 
     `input_shape` (C, H, W) or (K,), or "C,H,W", fixes a dynamic input shape.
     `ternarize` ('twn' or 'int8') quantizes float weights post-training with
-    the rule of `compiler.passes.quantize_weights`.
+    the rule of `tritium.passes.quantize_weights`.
     """
     model, label = _load(src)
     graph_name = model.graph.name if model.graph.name not in ("", "main_graph") else label

@@ -6,7 +6,7 @@ gives the IR vector in `(H, W, C)` order, so the importer remembers the
 permutation (IR index -> torch index) and applies it to the columns of the
 Linear (and the parameters of a BatchNorm1d) that consume it.
 
-The project's quantized modules (`compiler.compress.modules`) are leaves of
+The project's quantized modules (`tritium.compress.modules`) are leaves of
 the trace: `QuantAct` becomes a QUANT node, ternary and integer weight
 modules give TERNARY / INT weights with their exact codes and scales.
 """

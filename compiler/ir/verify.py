@@ -1,4 +1,4 @@
-"""The IR verifier. Runs after every pass (see `compiler.passes.pipeline`).
+"""The IR verifier. Runs after every pass (see `tritium.passes.pipeline`).
 
 A failure here is a compiler bug, not a user error, so it raises
 `VerifyError` (an AssertionError) naming the node and the broken rule.

@@ -8,7 +8,7 @@ Schema version 1:
   (bits of its weight ROMs), weight_memory (bram | uram | dram: where the folding search put
   them), dram_cycles (cycles per frame to stream them from DRAM; 0 on chip), lut, ff, bram18,
   dsp, uram`.
-- `engines[]`: every engine of the machine model (`compiler.schedule.model.frame_cycles`): the
+- `engines[]`: every engine of the machine model (`tritium.schedule.model.frame_cycles`): the
   input port `in_stream`, every node's engine, the output port `out_stream`, each with `name,
   op, inputs, cycles, lut, ff, bram18, dsp, uram`.
 - `network`: `fps, latency_cycles, latency_ms, bottleneck_layer, lut, ff, bram18, dsp,

@@ -210,7 +210,7 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
 
 def pe_cost(m: MacShape, words: int, rows: int, family: Family, weight_mem: str = "bram") -> Resources:
     """One PE: `pe_cost_formula` calibrated against synthesis (`calibrated`, block
-    pe_ternary or pe_int; the lines are fitted by `python -m compiler.synth.calibrate`)."""
+    pe_ternary or pe_int; the lines are fitted by `python -m tritium.synth.calibrate`)."""
     return calibrated(pe_kind(m.ternary), pe_cost_formula(m, words, rows, family, weight_mem),
                       family)
 

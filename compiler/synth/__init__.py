@@ -6,5 +6,5 @@
 - `units.py`: single library blocks (a PE, a window unit, ...) synthesized alone,
   for the calibration and the ternary-vs-int8 lane comparison.
 - `calibrate.py` + `calibration.json`: the fitted cost-model constants and the
-  script that fits them (`python -m compiler.synth.calibrate`).
+  script that fits them (`python -m tritium.synth.calibrate`).
 """

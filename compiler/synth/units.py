@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from ..board import Family
+from ..resources import TEMPLATES
 from . import yosys
 from .stat import Counts, module_totals
 
-LIB = Path(__file__).resolve().parents[2] / "hls_templates" / "lib" / "rtl"
+LIB = TEMPLATES / "lib" / "rtl"
 PE_SOURCES = ("tri_requant.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv")
 
 

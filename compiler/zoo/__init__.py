@@ -1,10 +1,10 @@
 """The built-in model zoo: `zoo:NAME[:key=value,...]`.
 
-- `mlp-digits`, `cnn-digits`: trained on 8x8 digits (`compiler.zoo.digits`,
+- `mlp-digits`, `cnn-digits`: trained on 8x8 digits (`tritium.zoo.digits`,
   needs torch) and shipped as QONNX files in `compiler/zoo/weights/`, so
   loading them needs neither torch nor training.
 - `resnet8`, `resnet18`, `vgg16`: generated from a seed with a requested
-  PE-group density (`compiler.zoo.generated`), e.g.
+  PE-group density (`tritium.zoo.generated`), e.g.
   `zoo:resnet18:density=0.25,seed=1,simd=16`.
 """
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _trained(model: ZooModel, opts: dict[str, object]) -> Graph:
     path = weights_path(model.name)
     if not path.is_file():
         how = COMPRESSED.get(model.name) or (
-            f"python -c \"from compiler.zoo import regenerate_weights; regenerate_weights(['{model.name}'])\"")
+            f"python -c \"from tritium.zoo import regenerate_weights; regenerate_weights(['{model.name}'])\"")
         raise ModelError(f"zoo:{model.name} has no weights file {path}; regenerate it "
                          f"(needs the train extra) with {how}")
     return import_onnx(path, name=model.name)

@@ -3,7 +3,7 @@
 cocotb supplies the clock and a watchdog; `tb_top` streams the vectors (random
 gaps and backpressure as its plusargs say), checks every beat and writes its
 summary when it raises `done`. `TRITIUM_MAX_CYCLES` (from the schedule's cycle
-model, `sim.rtl.watchdog_cycles`) bounds the run.
+model, `tritium.sim.rtl.watchdog_cycles`) bounds the run.
 """
 from __future__ import annotations
 

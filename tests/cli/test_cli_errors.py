@@ -5,7 +5,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from compiler.cli import main
+from tritium.cli import main
 
 
 def _gemm_model(path, w, annotate=None, dynamic=False):

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compiler.board import load_board
-from compiler.codegen.hls import (alias_target, check_add_only, function_body, generate_hls, library_files,
+from tritium.board import load_board
+from tritium.codegen.hls import (alias_target, check_add_only, function_body, generate_hls, library_files,
                                   weight_multiplications)
-from compiler.frontend import load_model
-from compiler.passes import lower
-from compiler.schedule import schedule_network
-from compiler.zoo.random_net import random_graph
+from tritium.frontend import load_model
+from tritium.passes import lower
+from tritium.schedule import schedule_network
+from tritium.zoo.random_net import random_graph
 
 BOARD = load_board("zcu104")
 PE = library_files()["tritium_pe.h"]
@@ -106,8 +106,8 @@ def test_check_add_only_catches_a_ternary_layer_on_the_multiplier(resnet_plan):
 
 
 def test_pruned_groups_are_in_no_program():
-    from compiler.codegen.hls import _pe_roms
-    from compiler.schedule.groups import lane_layout
+    from tritium.codegen.hls import _pe_roms
+    from tritium.schedule.groups import lane_layout
     g = lower(random_graph(31))
     s = schedule_network(g, load_board("pynq-z2"))
     for layer in s.layers:

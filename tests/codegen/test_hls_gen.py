@@ -7,16 +7,16 @@ import subprocess
 import numpy as np
 import pytest
 
-from compiler.board import load_board
-from compiler.codegen.hls import generate_hls
-from compiler.codegen.plan import write_plan
-from compiler.errors import BoardError, ModelError
-from compiler.ir.graph import Graph
-from compiler.passes import lower
-from compiler.schedule import schedule_network
-from compiler.zoo.random_net import random_graph
-from sim.csim import run_csim
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.codegen.hls import generate_hls
+from tritium.codegen.plan import write_plan
+from tritium.errors import BoardError, ModelError
+from tritium.ir.graph import Graph
+from tritium.passes import lower
+from tritium.schedule import schedule_network
+from tritium.zoo.random_net import random_graph
+from tritium.sim.csim import run_csim
+from tritium.sim.vectors import make_vectors
 
 BOARD = load_board("pynq-z2")
 HOSTILE = ['conv "1"', "a b", "x;y", "#define X", "int", "module", "proc", "return", "in_stream",

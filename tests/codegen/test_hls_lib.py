@@ -12,16 +12,16 @@ import subprocess
 import numpy as np
 import pytest
 
-from compiler.board import load_board
-from compiler.codegen.hls import LIB_DIR, generate_hls
-from compiler.ir.graph import GraphBuilder
-from compiler.ir.interp import apply_requant, windows
-from compiler.ir.ops import InputAttrs, MacAttrs, Op, Stage
-from compiler.ir.types import QType, Requant, Weights, WeightKind, signed_width
-from compiler.schedule import Granularity, schedule_network
-from compiler.toolchain import find_tool
-from sim.csim import run_csim
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.codegen.hls import LIB_DIR, generate_hls
+from tritium.ir.graph import GraphBuilder
+from tritium.ir.interp import apply_requant, windows
+from tritium.ir.ops import InputAttrs, MacAttrs, Op, Stage
+from tritium.ir.types import QType, Requant, Weights, WeightKind, signed_width
+from tritium.schedule import Granularity, schedule_network
+from tritium.toolchain import find_tool
+from tritium.sim.csim import run_csim
+from tritium.sim.vectors import make_vectors
 
 DRIVER = r"""
 #include <cstdio>

@@ -1,7 +1,7 @@
 import pytest
 
-from compiler.codegen.names import RESERVED, Namer
-from compiler.codegen.plan import write_plan
+from tritium.codegen.names import RESERVED, Namer
+from tritium.codegen.plan import write_plan
 
 
 def test_write_plan_keeps_other_files_and_replaces(tmp_path):

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from compiler.compress.accounting import compression_summary, layer_size, pe_compression_rate
-from compiler.compress.huffman import code_lengths, code_table, coded_bits
-from compiler.ir.graph import GraphBuilder
-from compiler.ir.ops import InputAttrs, MacAttrs, Op
-from compiler.ir.types import WeightKind, Weights
+from tritium.compress.accounting import compression_summary, layer_size, pe_compression_rate
+from tritium.compress.huffman import code_lengths, code_table, coded_bits
+from tritium.ir.graph import GraphBuilder
+from tritium.ir.ops import InputAttrs, MacAttrs, Op
+from tritium.ir.types import WeightKind, Weights
 
 
 def test_huffman_lengths_textbook_example():

@@ -1,7 +1,7 @@
 """`tritium compress`: bad inputs fail cleanly (exit 2, one line), before any training."""
 import pytest
 
-from compiler.cli import main
+from tritium.cli import main
 
 
 def _run(capsys, *argv):

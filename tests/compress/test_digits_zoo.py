@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from compiler.compress.train import accuracy
-from compiler.ir.interp import run_golden
-from compiler.passes import lower
-from compiler.zoo.digits import digits_data, train_digits_model
+from tritium.compress.train import accuracy
+from tritium.ir.interp import run_golden
+from tritium.passes import lower
+from tritium.zoo.digits import digits_data, train_digits_model
 
 
 def _check(name, min_acc):

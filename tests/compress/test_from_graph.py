@@ -7,14 +7,14 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from compiler.cli import main  # noqa: E402
-from compiler.compress.from_graph import export_graph, from_graph  # noqa: E402
-from compiler.compress.modules import set_quant_enabled  # noqa: E402
-from compiler.ir.interp import run_float  # noqa: E402
-from compiler.ir.ops import Op  # noqa: E402
-from compiler.ir.torch_interp import GraphModule  # noqa: E402
-from compiler.ir.types import WeightKind  # noqa: E402
-from compiler.zoo.random_net import random_graph  # noqa: E402
+from tritium.cli import main  # noqa: E402
+from tritium.compress.from_graph import export_graph, from_graph  # noqa: E402
+from tritium.compress.modules import set_quant_enabled  # noqa: E402
+from tritium.ir.interp import run_float  # noqa: E402
+from tritium.ir.ops import Op  # noqa: E402
+from tritium.ir.torch_interp import GraphModule  # noqa: E402
+from tritium.ir.types import WeightKind  # noqa: E402
+from tritium.zoo.random_net import random_graph  # noqa: E402
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -67,8 +67,8 @@ class SmallCnn(nn.Module):
 
 @pytest.fixture(scope="module")
 def float_onnx(tmp_path_factory):
-    from compiler.compress.train import Fit
-    from compiler.zoo.digits import digits_data
+    from tritium.compress.train import Fit
+    from tritium.zoo.digits import digits_data
     torch.manual_seed(0)
     torch.set_num_threads(1)
     m = SmallCnn()
@@ -86,8 +86,8 @@ def _compress(out, model, *extra):
 
 
 def test_compress_float_onnx_end_to_end(float_onnx, tmp_path, capsys):
-    from compiler.frontend import load_model
-    from compiler.passes import lower
+    from tritium.frontend import load_model
+    from tritium.passes import lower
     out = tmp_path / "c.onnx"
     assert _compress(out, float_onnx, "--seed", "3") == 0
     rep = json.loads((tmp_path / "c.compress.json").read_text())
@@ -108,7 +108,7 @@ def test_compress_float_onnx_end_to_end(float_onnx, tmp_path, capsys):
 
 
 def test_compress_with_npz_dataset(float_onnx, tmp_path):
-    from compiler.data import digits_split
+    from tritium.data import digits_split
     tr, _ = digits_split()
     np.savez(tmp_path / "d.npz", x=tr.x[:400], y=tr.y[:400])
     out = tmp_path / "n.onnx"
@@ -128,7 +128,7 @@ def _fails(capsys, tmp_path, *argv):
 
 
 def test_bad_inputs_fail_cleanly(float_onnx, tmp_path, capsys):
-    from compiler.data import digits_split
+    from tritium.data import digits_split
     tr, _ = digits_split()
     np.savez(tmp_path / "few.npz", x=tr.x[:20], y=tr.y[:20])
     np.savez(tmp_path / "nolabels.npz", x=tr.x[:100])

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from compiler.compress import groups as G
-from compiler.errors import OptionError
+from tritium.compress import groups as G
+from tritium.errors import OptionError
 
 
 @pytest.mark.parametrize("shape,S,grid", [

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from compiler.compress.modules import (IntConv2d, IntLinear, QuantAct, TernaryConv2d, TernaryLinear,
+from tritium.compress.modules import (IntConv2d, IntLinear, QuantAct, TernaryConv2d, TernaryLinear,
                                        set_quant_enabled)
-from compiler.compress.quantizers import Threshold
-from compiler.errors import QuantizationError
-from compiler.ir.types import storage_dtype, WeightKind
+from tritium.compress.quantizers import Threshold
+from tritium.errors import QuantizationError
+from tritium.ir.types import storage_dtype, WeightKind
 
 
 def test_quantact_integer_contract_unsigned():

@@ -3,15 +3,15 @@ import pytest
 import torch
 from torch import nn
 
-from compiler.compress.adabn import adaptive_bn
-from compiler.compress.flipout import FlipTracker
-from compiler.compress.groups import group_density
-from compiler.compress.kd import KDConfig, kd_loss
-from compiler.compress.knee import find_knee
-from compiler.compress.modules import TernaryConv2d
-from compiler.compress.pipeline import CompressConfig, Method, choose_rate, prune, rate_for_target
-from compiler.compress.train import Split
-from compiler.errors import OptionError
+from tritium.compress.adabn import adaptive_bn
+from tritium.compress.flipout import FlipTracker
+from tritium.compress.groups import group_density
+from tritium.compress.kd import KDConfig, kd_loss
+from tritium.compress.knee import find_knee
+from tritium.compress.modules import TernaryConv2d
+from tritium.compress.pipeline import CompressConfig, Method, choose_rate, prune, rate_for_target
+from tritium.compress.train import Split
+from tritium.errors import OptionError
 
 
 def test_rate_for_target_and_unreachable_target():

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
-from compiler.errors import ModelError, OptionError, QuantizationError, UnsupportedError
-from compiler.frontend import load_model
-from compiler.frontend.onnx_import import import_onnx
-from compiler.frontend.qonnx_export import qonnx_bytes, write_qonnx
-from compiler.ir.interp import run_float
-from compiler.ir.ops import Op
-from compiler.ir.types import QType, WeightKind
-from compiler.zoo.generated import resnet8
-from compiler.zoo.random_net import random_graph
+from tritium.errors import ModelError, OptionError, QuantizationError, UnsupportedError
+from tritium.frontend import load_model
+from tritium.frontend.onnx_import import import_onnx
+from tritium.frontend.qonnx_export import qonnx_bytes, write_qonnx
+from tritium.ir.interp import run_float
+from tritium.ir.ops import Op
+from tritium.ir.types import QType, WeightKind
+from tritium.zoo.generated import resnet8
+from tritium.zoo.random_net import random_graph
 
 QDOMAIN = "qonnx.custom_op.general"
 
@@ -277,7 +277,7 @@ def test_qonnx_round_trip_zoo_file(tmp_path):
 
 
 def test_qonnx_export_rejects_integer_graphs():
-    from compiler.passes import lower
+    from tritium.passes import lower
     with pytest.raises(UnsupportedError, match="float-stage"):
         qonnx_bytes(lower(resnet8()))
 

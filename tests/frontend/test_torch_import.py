@@ -4,13 +4,13 @@ import pytest
 import torch
 from torch import nn
 
-from compiler.compress.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
-from compiler.errors import ModelError, UnsupportedError
-from compiler.frontend.torch_import import import_torch
-from compiler.ir.interp import run_float
-from compiler.ir.ops import Op
-from compiler.ir.types import WeightKind
-from compiler.ir.verify import verify
+from tritium.compress.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
+from tritium.errors import ModelError, UnsupportedError
+from tritium.frontend.torch_import import import_torch
+from tritium.ir.interp import run_float
+from tritium.ir.ops import Op
+from tritium.ir.types import WeightKind
+from tritium.ir.verify import verify
 
 
 def _ops(g):

@@ -7,11 +7,11 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from compiler.frontend.onnx_import import import_onnx  # noqa: E402
-from compiler.frontend.torch_import import import_torch  # noqa: E402
-from compiler.ir.interp import run_float  # noqa: E402
-from compiler.ir.ops import Op  # noqa: E402
-from compiler.passes import fold_batchnorm  # noqa: E402
+from tritium.frontend.onnx_import import import_onnx  # noqa: E402
+from tritium.frontend.torch_import import import_torch  # noqa: E402
+from tritium.ir.interp import run_float  # noqa: E402
+from tritium.ir.ops import Op  # noqa: E402
+from tritium.passes import fold_batchnorm  # noqa: E402
 
 
 class Net(nn.Module):

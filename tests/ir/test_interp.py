@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from compiler.ir.graph import GraphBuilder
-from compiler.ir.interp import apply_requant, quantize, run_golden, windows
-from compiler.ir.ops import InputAttrs, MacAttrs, Op, PoolAttrs, Stage
-from compiler.ir.types import QType, Requant, Weights, WeightKind
+from tritium.ir.graph import GraphBuilder
+from tritium.ir.interp import apply_requant, quantize, run_golden, windows
+from tritium.ir.ops import InputAttrs, MacAttrs, Op, PoolAttrs, Stage
+from tritium.ir.types import QType, Requant, Weights, WeightKind
 
 
 def test_quantize_rounds_half_up_and_saturates():
@@ -75,9 +75,9 @@ def test_maxpool_padding_never_wins():
 
 def test_int64_path_agrees_with_blas_path(monkeypatch):
     """Past 2**52 the golden matmul leaves float64 for int64; both must agree."""
-    from compiler.ir import interp
-    from compiler.passes import lower
-    from compiler.zoo.random_net import random_graph
+    from tritium.ir import interp
+    from tritium.passes import lower
+    from tritium.zoo.random_net import random_graph
     g = lower(random_graph(3))
     x = np.random.default_rng(0).normal(0, 1, (16,) + g.input.shape)
     fast = run_golden(g, x)

@@ -3,9 +3,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from compiler.ir.interp import run_float  # noqa: E402
-from compiler.ir.torch_interp import GraphModule  # noqa: E402
-from compiler.zoo.random_net import random_graph  # noqa: E402
+from tritium.ir.interp import run_float  # noqa: E402
+from tritium.ir.torch_interp import GraphModule  # noqa: E402
+from tritium.zoo.random_net import random_graph  # noqa: E402
 
 
 @pytest.mark.parametrize("seed", range(12))

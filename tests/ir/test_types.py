@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from compiler.errors import QuantizationError
-from compiler.ir.types import QType, Weights, WeightKind, signed_width
+from tritium.errors import QuantizationError
+from tritium.ir.types import QType, Weights, WeightKind, signed_width
 
 
 def test_qtype_ranges():

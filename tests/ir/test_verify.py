@@ -2,13 +2,13 @@ from dataclasses import replace
 
 import pytest
 
-from compiler.ir.graph import GraphBuilder
-from compiler.ir.ops import InputAttrs, Op, PoolAttrs, QuantAttrs, Stage
-from compiler.ir.printer import format_graph
-from compiler.ir.types import QType, TensorType
-from compiler.ir.verify import VerifyError, verify
-from compiler.passes import lower
-from compiler.zoo.random_net import random_graph
+from tritium.ir.graph import GraphBuilder
+from tritium.ir.ops import InputAttrs, Op, PoolAttrs, QuantAttrs, Stage
+from tritium.ir.printer import format_graph
+from tritium.ir.types import QType, TensorType
+from tritium.ir.verify import VerifyError, verify
+from tritium.passes import lower
+from tritium.zoo.random_net import random_graph
 
 
 def _tiny():

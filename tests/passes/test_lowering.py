@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from compiler.errors import QuantizationError
-from compiler.ir.graph import GraphBuilder
-from compiler.ir.interp import run_float, run_golden
-from compiler.ir.ops import (BatchNormAttrs, ClipAttrs, InputAttrs, MacAttrs, Op, PoolAttrs,
+from tritium.errors import QuantizationError
+from tritium.ir.graph import GraphBuilder
+from tritium.ir.interp import run_float, run_golden
+from tritium.ir.ops import (BatchNormAttrs, ClipAttrs, InputAttrs, MacAttrs, Op, PoolAttrs,
                              QuantAttrs, Stage)
-from compiler.ir.types import QType, Weights, WeightKind
-from compiler.ir.verify import verify
-from compiler.passes import dce, fold_batchnorm, lower
-from compiler.passes.requant_math import choose_requant
-from compiler.zoo.random_net import random_graph
+from tritium.ir.types import QType, Weights, WeightKind
+from tritium.ir.verify import verify
+from tritium.passes import dce, fold_batchnorm, lower
+from tritium.passes.requant_math import choose_requant
+from tritium.zoo.random_net import random_graph
 
 seeds = st.integers(0, 2**31 - 1)
 

@@ -14,7 +14,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from compiler.ir.interp import windows
+from tritium.ir.interp import windows
 
 
 def signed(v: int, bits: int) -> int:

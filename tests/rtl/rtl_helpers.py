@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.board import load_board
-from compiler.passes import lower
-from compiler.schedule import schedule_network
-from compiler.zoo.random_net import random_graph
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.passes import lower
+from tritium.schedule import schedule_network
+from tritium.zoo.random_net import random_graph
+from tritium.sim.vectors import make_vectors
 
 
 def small_net(seed: int, simd: int = 4, n: int = 6):

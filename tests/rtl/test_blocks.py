@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("cocotb")
 
-from compiler.codegen.rtl import write_library_list  # noqa: E402
-from sim.rtl import verilator_env  # noqa: E402
+from tritium.codegen.rtl import write_library_list  # noqa: E402
+from tritium.sim.rtl import verilator_env  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

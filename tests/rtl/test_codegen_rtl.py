@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from compiler.codegen.plan import write_plan
-from compiler.codegen.rtl import generate_rtl, rtl_cycles_per_frame
-from compiler.errors import ToolError
+from tritium.codegen.plan import write_plan
+from tritium.codegen.rtl import generate_rtl, rtl_cycles_per_frame
+from tritium.errors import ToolError
 from rtl_helpers import small_net
 
 LINT_SEEDS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
@@ -33,7 +33,7 @@ def test_top_ports_follow_the_port_spec():
 
 @pytest.mark.parametrize("seed", LINT_SEEDS)
 def test_verilator_lint_wall_is_clean(seed, tmp_path):
-    from sim.rtl import lint
+    from tritium.sim.rtl import lint
     g, s, _ = small_net(seed)
     write_plan(generate_rtl(g, s), tmp_path / "out")
     try:
@@ -47,7 +47,7 @@ def test_verilator_lint_wall_is_clean(seed, tmp_path):
 
 def test_cycle_formula_counts_pixels_not_channel_beats():
     """The RTL moves a whole pixel per beat, and so does the schedule's machine model
-    (compiler.schedule.model.frame_cycles): they agree engine by engine."""
+    (tritium.schedule.model.frame_cycles): they agree engine by engine."""
     g, s, _ = small_net(9)
     m = rtl_cycles_per_frame(g, s)
     assert m["engines"]["in_stream"] == 6 * 9 and m["cycles_per_frame"] == 54

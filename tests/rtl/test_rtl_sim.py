@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.codegen.rtl import generate_rtl
-from compiler.errors import ToolError
+from tritium.codegen.rtl import generate_rtl
+from tritium.errors import ToolError
 from rtl_helpers import small_net
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ CASES = [(5, 4), (4, 4), (11, 4), (8, 4), (2, 2)]
 
 
 def _run(plan, v, **kw):
-    from sim.rtl import run_rtl
+    from tritium.sim.rtl import run_rtl
     try:
         return run_rtl(plan, v, **kw)
     except ToolError as e:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compiler.ir.ops import MacAttrs
-from compiler.ir.types import Weights, WeightKind
+from tritium.ir.ops import MacAttrs
+from tritium.ir.types import Weights, WeightKind
 
 
 def group_pruned_ternary(rng, m, c, kh, kw, s, density):
@@ -22,9 +22,9 @@ def mac(values, kind=WeightKind.TERNARY, bits=2, groups=1):
 def tiny_net(seed=0, density=0.5, s=16):
     """A small residual CNN in the INTEGER-stage shape: int8 first and last layer,
     group-pruned ternary layers in between."""
-    from compiler.ir.graph import GraphBuilder
-    from compiler.ir.ops import AddAttrs, GapAttrs, InputAttrs, Op, PoolAttrs
-    from compiler.ir.types import QType
+    from tritium.ir.graph import GraphBuilder
+    from tritium.ir.ops import AddAttrs, GapAttrs, InputAttrs, Op, PoolAttrs
+    from tritium.ir.types import QType
 
     rng = np.random.default_rng(seed)
     u8, i8 = QType(8, False, 0.05), QType(8, True, 0.05)

@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from compiler.schedule.assign import assign_rows, load_lower_bound, round_robin
+from tritium.schedule.assign import assign_rows, load_lower_bound, round_robin
 
 
 def optimum(g, p):

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from compiler.cli import main
-from compiler.schedule import NetworkSchedule
+from tritium.cli import main
+from tritium.schedule import NetworkSchedule
 
 MODEL = "zoo:resnet8:density=0.25"
 

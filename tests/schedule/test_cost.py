@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.board import Family
-from compiler.schedule import cost
-from compiler.schedule.cost import MacShape, Resources
+from tritium.board import Family
+from tritium.schedule import cost
+from tritium.schedule.cost import MacShape, Resources
 
 
 def shape(ternary=True, s=16, a=8, acc=24, w=2, window=True):

@@ -6,12 +6,12 @@ import json
 import numpy as np
 import pytest
 
-from compiler.errors import OptionError, UnsupportedError
-from compiler.ir.types import WeightKind
-from compiler.schedule.groups import choose_lane_axis, lane_layout
-from compiler.schedule.layer import LayerSchedule, schedule_layer
-from compiler.schedule.options import Granularity, LaneAxis, check_simd
-from compiler.schedule.pack import word_lanes
+from tritium.errors import OptionError, UnsupportedError
+from tritium.ir.types import WeightKind
+from tritium.schedule.groups import choose_lane_axis, lane_layout
+from tritium.schedule.layer import LayerSchedule, schedule_layer
+from tritium.schedule.options import Granularity, LaneAxis, check_simd
+from tritium.schedule.pack import word_lanes
 
 from sched_helpers import group_pruned_ternary, mac
 

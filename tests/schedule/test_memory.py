@@ -7,20 +7,20 @@ import numpy as np
 import pytest
 import yaml
 
-from compiler.board import BOARDS_DIR, board_from_dict, load_board
-from compiler.errors import UnsupportedError
-from compiler.ir.types import Weights, WeightKind
-from compiler.schedule import schedule_network
-from compiler.schedule.model import IN_PORT, OUT_PORT, frame_cycles
+from tritium.board import BOARDS_DIR, board_from_dict, load_board
+from tritium.errors import UnsupportedError
+from tritium.ir.types import Weights, WeightKind
+from tritium.schedule import schedule_network
+from tritium.schedule.model import IN_PORT, OUT_PORT, frame_cycles
 
 from sched_helpers import group_pruned_ternary, tiny_net
 
 
 def mlp(seed=0):
     """conv -> flatten -> a large ternary Dense -> an int8 Dense."""
-    from compiler.ir.graph import GraphBuilder
-    from compiler.ir.ops import InputAttrs, MacAttrs, NoAttrs, Op
-    from compiler.ir.types import QType
+    from tritium.ir.graph import GraphBuilder
+    from tritium.ir.ops import InputAttrs, MacAttrs, NoAttrs, Op
+    from tritium.ir.types import QType
 
     rng = np.random.default_rng(seed)
     u8, i8 = QType(8, False, 0.05), QType(8, True, 0.05)
@@ -103,14 +103,14 @@ def test_max_throughput_streams_only_what_does_not_fit():
 
 
 def test_no_external_memory_still_fails_cleanly():
-    from compiler.errors import BoardError
+    from tritium.errors import BoardError
     with pytest.raises(BoardError, match="does not fit"):
         schedule_network(mlp(), board(bram18=4, uram=0, dram_gbps=0), pe=1)
 
 
 def test_backends_refuse_dram_streamed_layers():
-    from compiler.codegen.hls import build_context
-    from compiler.codegen.rtl import generate_rtl
+    from tritium.codegen.hls import build_context
+    from tritium.codegen.rtl import generate_rtl
     net = schedule_network(mlp(), board(bram18=40, uram=0), pe=1)
     for call in (lambda: generate_rtl(mlp(), net),
                  lambda: build_context(mlp(), net, part="xczu9eg-ffvb1156-2-e", clock_mhz=200)):
@@ -120,7 +120,7 @@ def test_backends_refuse_dram_streamed_layers():
 
 
 def test_schedule_json_keeps_weight_memory():
-    from compiler.schedule import NetworkSchedule
+    from tritium.schedule import NetworkSchedule
     net = schedule_network(mlp(), board(bram18=40, uram=0), pe=1)
     back = NetworkSchedule.from_json(net.to_json())
     assert back == net and back.layer("fc1").weight_memory == "dram"
@@ -129,8 +129,8 @@ def test_schedule_json_keeps_weight_memory():
 @pytest.mark.slow
 def test_vgg16_fits_zcu102_with_dram_weights():
     """Issue 4's criteria for zoo:vgg16 at density 0.25 on zcu102."""
-    from compiler.frontend import load_model
-    from compiler.passes import lower
+    from tritium.frontend import load_model
+    from tritium.passes import lower
     b = load_board("zcu102")
     net = schedule_network(lower(load_model("zoo:vgg16:density=0.25")), b)
     assert not net.resources.over(b.usable())

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from compiler.board import load_board
-from compiler.errors import BoardError, OptionError
-from compiler.schedule import Granularity, NetworkSchedule, schedule_network
-from compiler.schedule.cost import ENGINE_FILL_CYCLES
+from tritium.board import load_board
+from tritium.errors import BoardError, OptionError
+from tritium.schedule import Granularity, NetworkSchedule, schedule_network
+from tritium.schedule.cost import ENGINE_FILL_CYCLES
 
 from sched_helpers import tiny_net
 

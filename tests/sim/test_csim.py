@@ -6,15 +6,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compiler.board import load_board
-from compiler.codegen.hls import generate_hls
-from compiler.codegen.plan import write_plan
-from compiler.errors import ModelError, ToolError
-from compiler.passes import lower
-from compiler.schedule import Granularity, schedule_network
-from compiler.zoo.random_net import random_graph
-from sim.csim import build_csim, run_csim
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.codegen.hls import generate_hls
+from tritium.codegen.plan import write_plan
+from tritium.errors import ModelError, ToolError
+from tritium.passes import lower
+from tritium.schedule import Granularity, schedule_network
+from tritium.zoo.random_net import random_graph
+from tritium.sim.csim import build_csim, run_csim
+from tritium.sim.vectors import make_vectors
 
 BOARD = load_board("pynq-z2")
 
@@ -57,7 +57,7 @@ def test_random_networks_hypothesis(seed, pe, gran):
 
 
 def test_resnet8_256_vectors():
-    from compiler.frontend import load_model
+    from tritium.frontend import load_model
     g = lower(load_model("zoo:resnet8"))
     assert any(n.op.value == "add" for n in g.nodes)
     plan, v = compile_graph(g, n=256, board=load_board("zcu104"))
@@ -67,12 +67,12 @@ def test_resnet8_256_vectors():
 @pytest.mark.slow
 def test_cnn_digits_256_vectors():
     """The shipped QONNX file if present, else the same model trained in memory (needs torch)."""
-    from compiler.frontend import load_model
+    from tritium.frontend import load_model
     try:
         g = load_model("zoo:cnn-digits")
     except ModelError:
         pytest.importorskip("torch")
-        from compiler.zoo.digits import train_digits_model
+        from tritium.zoo.digits import train_digits_model
         g = train_digits_model("cnn-digits")[1]
     g = lower(g)
     assert {n.attrs.weights.kind.value for n in g.macs()} == {"int", "ternary"}
@@ -108,7 +108,7 @@ def test_jobs_run_contiguous_chunks_of_one_binary_and_merge_in_order():
 
 
 def test_build_flags_and_cache_key_follow_the_target(monkeypatch):
-    from sim import csim
+    from tritium.sim import csim
     flags, target = csim.build_flags("g++")
     assert flags[:len(csim.CXXFLAGS)] == csim.CXXFLAGS
     assert ("-march=native" in flags) == bool(target)              # the flag iff the compiler takes it

@@ -13,15 +13,15 @@ import re
 import numpy as np
 import pytest
 
-from compiler.board import load_board
-from compiler.codegen.hls import generate_hls
-from compiler.errors import ModelError
-from compiler.ir.interp import run_golden
-from compiler.passes import lower
-from compiler.schedule import schedule_network
-from compiler.zoo.random_net import random_graph
-from sim.csim import TRACE_BINARY, cache_root, run_csim
-from sim.vectors import make_vectors
+from tritium.board import load_board
+from tritium.codegen.hls import generate_hls
+from tritium.errors import ModelError
+from tritium.ir.interp import run_golden
+from tritium.passes import lower
+from tritium.schedule import schedule_network
+from tritium.zoo.random_net import random_graph
+from tritium.sim.csim import TRACE_BINARY, cache_root, run_csim
+from tritium.sim.vectors import make_vectors
 
 BOARD = load_board("pynq-z2")
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from compiler.board import Family
-from compiler.synth import calibrate
-from compiler.synth.units import BLOCKS
+from tritium.board import Family
+from tritium.synth import calibrate
+from tritium.synth.units import BLOCKS
 
 RUNS = json.loads(calibrate.DATA.read_text())["runs"]
 KINDS = {"pe_ternary", "pe_int", *BLOCKS}
@@ -63,6 +63,6 @@ def test_ternary_lanes_at_least_5x_fewer_luts_and_no_dsp(family):
 
 @pytest.mark.slow
 def test_live_lane_comparison_equals_stored():
-    from compiler.synth.units import lane_comparison
+    from tritium.synth.units import lane_comparison
     live = lane_comparison(Family.ECP5)
     assert (live["ternary"], live["int8"]) == (LANES["ecp5"]["ternary"], LANES["ecp5"]["int8"])

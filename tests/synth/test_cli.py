@@ -1,7 +1,7 @@
 """`tritium synth` user errors (exit 2, the fix in the message)."""
 import json
 
-from compiler.cli import main
+from tritium.cli import main
 
 
 def test_missing_rtl_dir(tmp_path, capsys):

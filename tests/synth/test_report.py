@@ -1,11 +1,11 @@
 """Estimated vs synthesized in report.json / report.html and `tritium compare` (no yosys)."""
 import json
 
-from compiler.board import Family
-from compiler.report.compare import comparison
-from compiler.report.data import load_report
-from compiler.report.html import render_report
-from compiler.synth.design import synth_doc, synth_section
+from tritium.board import Family
+from tritium.report.compare import comparison
+from tritium.report.data import load_report
+from tritium.report.html import render_report
+from tritium.synth.design import synth_doc, synth_section
 
 STAT = {"modules": {
     "\\tritium_top": {"num_cells_by_type": {"fc_engine$tritium_top.u_fc": 1, "LUT6": 10, "FDRE": 4}},
@@ -13,7 +13,7 @@ STAT = {"modules": {
 
 
 def _report(tmp_path):
-    from compiler.cli import main
+    from tritium.cli import main
     assert main(["compile", "zoo:mlp-digits", "--board", "pynq-z2", "-o", str(tmp_path),
                  "--quiet"]) == 0
     return load_report(tmp_path / "report.json")

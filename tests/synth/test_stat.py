@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler.board import Family
-from compiler.errors import ToolError
-from compiler.synth.stat import Counts, counts_of, design_total, module_totals, yosys_version
+from tritium.board import Family
+from tritium.errors import ToolError
+from tritium.synth.stat import Counts, counts_of, design_total, module_totals, yosys_version
 
 FIXTURE = json.loads((Path(__file__).parent / "stat_pe_xc7.json").read_text())
 

@@ -6,14 +6,14 @@ import time
 import numpy as np
 import pytest
 
-from compiler.compress.groups import group_nonzero_np
-from compiler.errors import OptionError
-from compiler.ir.interp import run_float, run_golden
-from compiler.ir.ops import Op
-from compiler.ir.types import WeightKind
-from compiler.ir.verify import verify
-from compiler.passes import lower
-from compiler.zoo.generated import kept_groups, resnet8, resnet18, vgg16
+from tritium.compress.groups import group_nonzero_np
+from tritium.errors import OptionError
+from tritium.ir.interp import run_float, run_golden
+from tritium.ir.ops import Op
+from tritium.ir.types import WeightKind
+from tritium.ir.verify import verify
+from tritium.passes import lower
+from tritium.zoo.generated import kept_groups, resnet8, resnet18, vgg16
 
 
 def pruned(g):

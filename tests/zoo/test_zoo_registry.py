@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.errors import ModelError, OptionError
-from compiler.frontend import load_model
-from compiler.ir.types import WeightKind
-from compiler.zoo import ZOO, known, load_zoo, parse_spec
-from compiler.zoo.generated import resnet8
+from tritium.errors import ModelError, OptionError
+from tritium.frontend import load_model
+from tritium.ir.types import WeightKind
+from tritium.zoo import ZOO, known, load_zoo, parse_spec
+from tritium.zoo.generated import resnet8
 
 
 def test_parse_spec():
@@ -58,7 +58,7 @@ def test_ternarize_option_applies():
 
 @pytest.mark.parametrize("name", ["mlp-digits", "cnn-digits"])
 def test_trained_model_missing_file_and_options(name, tmp_path, monkeypatch):
-    import compiler.zoo as zoo
+    import tritium.zoo as zoo
     monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)
     with pytest.raises(ModelError, match="regenerate_weights"):
         load_model(f"zoo:{name}")
@@ -68,7 +68,7 @@ def test_trained_model_missing_file_and_options(name, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", ["mlp-digits", "cnn-digits"])
 def test_shipped_digits_files_import(name):
-    import compiler.zoo as zoo
+    import tritium.zoo as zoo
     if not zoo.weights_path(name).is_file():
         pytest.skip(f"{zoo.weights_path(name)} not generated yet")
     g = load_model(f"zoo:{name}")
