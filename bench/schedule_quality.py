@@ -17,8 +17,10 @@ import time
 from tritium.board import load_board
 from tritium.errors import BoardError
 from tritium.frontend import load_model
+from tritium.ir.types import WeightKind
 from tritium.passes import lower
 from tritium.schedule import schedule_network
+from tritium.schedule.options import WeightMemory
 
 MODELS = ["zoo:resnet18:density=0.25", "zoo:vgg16:density=0.25"]
 
@@ -32,11 +34,11 @@ def measure(spec: str, board, pe: int) -> dict:
         net, fits = schedule_network(graph, board, pe=pe, check_fit=False), f"no ({e})"
     seconds = time.perf_counter() - t0
     weights = sum(n.attrs.weights.values.size for n in graph.macs())
-    tern = [l for l in net.layers if l.weight_kind == "ternary"]
+    tern = [l for l in net.layers if l.weight_kind is WeightKind.TERNARY]
     sparse, dense = sum(l.cycles for l in tern), sum(l.dense_cycles for l in tern)
     busy = sum(l.groups_nonzero * l.taps * l.out_pixels for l in net.layers)
     slots = sum(l.pe * l.max_load * l.taps * l.out_pixels for l in net.layers)
-    dram = [l.name for l in net.layers if l.weight_memory == "dram"]
+    dram = [l.name for l in net.layers if l.weight_memory is WeightMemory.DRAM]
     return {"model": spec, "fits": fits, "fps": net.fps, "dram": dram,
             "dense/sparse": dense / sparse if sparse else float("nan"),
             "max cycles/LB": max(l.cycles / max(l.lower_bound, 1) for l in net.layers),

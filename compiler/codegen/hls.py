@@ -1,18 +1,20 @@
 """HLS C++ backend: the lowered graph and its schedule -> a Vitis HLS project (a `Plan`).
 
-Lower first, render last (STYLE 5): `build_context` turns the graph and the
-`NetworkSchedule` into plain values (identifiers, widths, loop bounds, ROM
-contents as C initialisers); the Jinja templates of `hls_templates/hls/`
-only loop over them, and instantiate the hand-written library of
-`hls_templates/lib/hls/` (copied into the project, so it is self-contained).
+Lower first, render last (STYLE 5): `build_context` maps the engine
+description (`codegen.engines.describe`, shared with the RTL backend) to
+plain values (identifiers, C types, loop bounds, ROM contents as C
+initialisers); the Jinja templates of `hls_templates/hls/` only loop over
+them (one call macro per engine kind in `top.cpp.j2`), and instantiate the
+hand-written library of `hls_templates/lib/hls/` (copied into the project, so
+it is self-contained).
 
 The machine is docs/architecture.md's: one engine per node, joined by FIFOs
 carrying one pixel per transfer. A tensor read by several engines goes
-through `fork2` engines (a stream has one reader in a dataflow region); an
-Add's operand FIFO gets the depth of `tritium.schedule.model.delays`. Each
-Conv/Dense engine runs exactly the programs of its `LayerSchedule`: the
-rows, item masks and packed ROM words are taken from the schedule, never
-re-derived. Weight ROMs are emitted as they are packed, one word per cycle,
+through `fork2` engines (a stream has one reader in a dataflow region); each
+stream is as deep as the description's edge FIFO (an Add's skip operand:
+`tritium.schedule.model.skip_fifos`). Each Conv/Dense engine runs exactly
+the programs of its `LayerSchedule`: the rows, item masks and packed ROM
+words are taken from the schedule, never re-derived. Weight ROMs are emitted as they are packed, one word per cycle,
 as native unsigned hex constants (`rom_layout`, `c_rom`): g++ parses a
 million-word ROM in seconds, where an initialiser of ap_uint objects per lane
 needed tens of GB.
@@ -33,17 +35,15 @@ import json
 import re
 from dataclasses import dataclass
 
-
 import numpy as np
 
 from ..errors import BoardError, ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
-from ..ir.ops import Op, Stage
-from ..ir.types import QType, Requant, signed_width
+from ..ir.types import QType
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
-from ..schedule.model import delays
-from ..schedule.options import LaneAxis
+from ..schedule.model import EDGE_FIFO_DEPTH
 from ..schedule.pack import mask_items, word_hex_digits
+from .engines import Act, Edge, Engine, EngineKind, Machine, RequantConsts, SliceMode, Window, describe
 from .names import Namer
 from .plan import Plan
 from .render import TEMPLATES, environment, header
@@ -52,7 +52,6 @@ LIB_DIR = TEMPLATES / "lib" / "hls"
 # Identifiers the generated code itself uses at global scope or in the testbench.
 RESERVED = frozenset({"net", "tritium", "hls", "in_stream", "out_stream", "axis_in_t", "axis_out_t",
                       "tritium_compat", "top", "main"})
-DEFAULT_FIFO_DEPTH = 2
 MANIFEST = "hls/tritium_hls.json"
 
 
@@ -141,22 +140,15 @@ class Stream:
 
 # --------------------------------------------------------------------------- engines
 
-def _shape_hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    return (shape[0], shape[1], shape[2]) if len(shape) == 3 else (1, 1, shape[0])
+def _pixel_type(a: Act) -> str:
+    return f"tritium::pixel<{c_type(a.qtype)}, {a.channels}>"
 
 
-def _pixel_type(q: QType, shape) -> str:
-    return f"tritium::pixel<{c_type(q)}, {_shape_hwc(shape)[2]}>"
+def _requant_arrays(r: RequantConsts) -> list[dict]:
+    return [_array("int", "MULT", r.mult), _array("long long", "BIAS", r.bias)]
 
 
-def _requant_arrays(r: Requant, n: int) -> list[dict]:
-    mult = np.broadcast_to(r.mult, (n,)) if r.mult.size == 1 else r.mult
-    bias = np.broadcast_to(r.bias, (n,)) if r.bias.size == 1 else r.bias
-    assert len(mult) == n and len(bias) == n, "requant arrays must have one entry per channel"
-    return [_array("int", "MULT", mult), _array("long long", "BIAS", bias)]
-
-
-def _requant_scalars(r: Requant) -> list[dict]:
+def _requant_scalars(r) -> list[dict]:
     return [_scalar("int", "SHIFT", r.shift), _scalar("long long", "LO", c_int(r.lo)),
             _scalar("long long", "HI", c_int(r.hi))]
 
@@ -173,32 +165,34 @@ def _array(ctype: str, name: str, values) -> dict:
     return {"ctype": ctype, "name": name, "dims": dims, "init": c_array(values)}
 
 
-def _window(src_shape, out_shape, kernel, stride, padding, pad_value: int) -> list[dict]:
-    h, w, c = _shape_hwc(src_shape)
-    oh, ow, _ = _shape_hwc(out_shape)
-    vals = dict(H=h, W=w, C=c, KH=kernel[0], KW=kernel[1], SH=stride[0], SW=stride[1],
-                PT=padding[0], PL=padding[1], OH=oh, OW=ow, PAD=pad_value)
+def _window(w: Window) -> list[dict]:
+    vals = dict(H=w.h, W=w.w, C=w.c, KH=w.kh, KW=w.kw, SH=w.sy, SW=w.sx, PT=w.pt, PL=w.pl,
+                OH=w.oh, OW=w.ow, PAD=w.pad)
     return [_scalar("int", k, v) for k, v in vals.items()]
 
 
-class _Builder:
-    """Collects engines and streams while walking the graph once, in order."""
+def _acc_t(bits: int) -> str:
+    return f"ap_int<{bits}>"
 
-    def __init__(self, g: Graph, schedules: dict[str, LayerSchedule], namer: Namer):
-        self.g, self.sched, self.namer = g, schedules, namer
+
+class _Builder:
+    """Walks the engine description once, in order, naming streams and forks."""
+
+    def __init__(self, m: Machine, namer: Namer):
+        self.namer = namer
         self.engines: list[dict] = []
         self.streams: list[Stream] = []
-        self.alias: dict[str, str] = {}          # node -> node whose stream it is (flatten of a vector)
+        self.alias: dict[str, str] = {}          # tensor -> tensor whose stream it is (flatten of a vector)
         self.readers: dict[str, list[str]] = {}  # tensor -> the stream each reader gets, in order
-        self.delay = delays(g)
         self.pending: list[dict] = []
         self.traces: list[dict] = []             # traced tensors, in dataflow (engine) order
+        self.plan_streams(m)
 
-    def tap(self, node: Node, stream: str) -> dict:
-        """Trace tap of `node`'s output stream (compiled only under TRITIUM_TRACE)."""
-        t = {"stream": stream, "index": len(self.traces), "id": self.ident(node.name)}
-        self.traces.append({"node": node.name, "id": t["id"], "file": f"L{t['index']}.bin",
-                            "shape": list(node.shape)})
+    def tap(self, a: Act, stream: str) -> dict:
+        """Trace tap of `a`'s stream (compiled only under TRITIUM_TRACE)."""
+        t = {"stream": stream, "index": len(self.traces), "id": self.ident(a.name)}
+        self.traces.append({"node": a.name, "id": t["id"], "file": f"L{t['index']}.bin",
+                            "shape": list(a.shape)})
         return t
 
     def tensor(self, name: str) -> str:
@@ -208,41 +202,43 @@ class _Builder:
         return self.namer(name)
 
     # ---- streams and forks ----
-    def plan_streams(self) -> None:
-        """One stream per tensor; a tensor with k readers gets k-1 fork2 engines."""
+    def plan_streams(self, m: Machine) -> None:
+        """One stream per tensor; a tensor with k readers gets k-1 fork2 engines. The
+        flatten of a vector is no engine: its readers read the vector's stream."""
         reads: dict[str, int] = {}
-        for n in self.g.nodes[1:]:
-            if n.op is Op.FLATTEN and len(self.g.node(n.inputs[0]).shape) == 1:
-                self.alias[n.name] = self.tensor(n.inputs[0])
+        for e in m.engines:
+            if e.kind is EngineKind.FLATTEN and e.src.is_vector:
+                self.alias[e.name] = self.tensor(e.src.name)
                 continue
-            for i in n.inputs:
-                reads[self.tensor(i)] = reads.get(self.tensor(i), 0) + 1
-        out = self.tensor(self.g.output)
+            for i in e.ins:
+                reads[self.tensor(i.src.name)] = reads.get(self.tensor(i.src.name), 0) + 1
+        out = self.tensor(m.output.name)
         reads[out] = reads.get(out, 0) + 1
         self.reads = reads
 
-    def add_stream(self, name: str, node: Node, depth: int = DEFAULT_FIFO_DEPTH) -> str:
-        self.streams.append(Stream(name, _pixel_type(node.qtype, node.shape), depth))
+    def add_stream(self, name: str, a: Act) -> str:
+        self.streams.append(Stream(name, _pixel_type(a), EDGE_FIFO_DEPTH))
         return name
 
-    def produce(self, node: Node) -> str:
-        """The stream `node` writes; forks fan it out to its readers."""
-        base = f"st_{self.ident(node.name)}"
-        self.add_stream(base, node)
-        k = self.reads.get(node.name, 0)
+    def produce(self, a: Act) -> str:
+        """The stream `a` is written to; forks fan it out to its readers."""
+        base = f"st_{self.ident(a.name)}"
+        self.add_stream(base, a)
+        k = self.reads.get(a.name, 0)
         if k == 0:
-            raise ModelError(f"node '{node.name}' has no reader; run dce before code generation")
+            raise ModelError(f"node '{a.name}' has no reader; run dce before code generation")
         outs, src = [], base
-        ctype, (h, w, c) = c_type(node.qtype), _shape_hwc(node.shape)
+        ctype, pixels = c_type(a.qtype), a.pixels
         for j in range(k - 1):
-            a = self.add_stream(f"{base}_R{j}", node)
-            b = self.add_stream(f"{base}_R{k - 1}" if j == k - 2 else f"{base}_F{j}", node)
-            self.pending.append({"kind": "fork", "id": f"{self.ident(node.name)}_fork{j}", "cfg": None,
-                                 "call": f"tritium::fork2<{ctype}, {c}, {h * w}>({src}, {a}, {b});"})
-            outs.append(a)
-            src = b
+            x = self.add_stream(f"{base}_R{j}", a)
+            y = self.add_stream(f"{base}_R{k - 1}" if j == k - 2 else f"{base}_F{j}", a)
+            self.pending.append({"kind": "fork", "id": f"{self.ident(a.name)}_fork{j}", "cfg": None,
+                                 "ctype": ctype, "c": a.channels, "pixels": pixels,
+                                 "ins": [src], "outs": [x, y]})
+            outs.append(x)
+            src = y
         outs.append(src)
-        self.readers[node.name] = outs
+        self.readers[a.name] = outs
         return base
 
     def flush_forks(self) -> None:
@@ -250,136 +246,86 @@ class _Builder:
         self.engines.extend(self.pending)
         self.pending = []
 
-    def consume(self, tensor: str) -> str:
-        return self.readers[self.tensor(tensor)].pop(0)
-
-    def stream_of(self, name: str) -> Stream:
-        return next(s for s in self.streams if s.name == name)
-
-    def deepen(self, stream: str, depth: int) -> None:
+    def consume(self, edge: Edge) -> str:
+        """The stream of `edge`, at least as deep as the edge's FIFO."""
+        stream = self.readers[self.tensor(edge.src.name)].pop(0)
         i = next(k for k, s in enumerate(self.streams) if s.name == stream)
         s = self.streams[i]
-        self.streams[i] = Stream(s.name, s.ctype, max(s.depth, depth))
+        self.streams[i] = Stream(s.name, s.ctype, max(s.depth, edge.depth))
+        return stream
 
-    # ---- engine kinds ----
-    def engine(self, n: Node, kind: str, fn: str, types: dict[str, str], scalars: list[dict],
-               arrays: list[dict], ins: list[str]) -> None:
-        eid = self.ident(n.name)
-        out = self.produce(n)
+    # ---- engines ----
+    def engine(self, e: Engine, types: dict[str, str], scalars: list[dict],
+               arrays: list[dict]) -> None:
+        ins = [self.consume(i) for i in e.ins]
+        eid = self.ident(e.name)
+        out = self.produce(e.out)
         self.engines.append({
-            "kind": kind, "id": eid, "op": n.op.value, "tap": self.tap(n, out),
+            "kind": e.kind.value, "id": eid, "op": e.op.value, "tap": self.tap(e.out, out),
             "cfg": {"name": f"cfg_{eid}",
                     "types": [{"name": k, "ctype": v} for k, v in types.items()],
                     "scalars": scalars, "arrays": arrays},
-            "call": f"{fn}<net::cfg_{eid}>({', '.join(ins + [out])});"})
+            "ins": ins, "out": out})
         self.flush_forks()
 
-    def mac(self, n: Node) -> None:
-        a = n.attrs
-        src = self.g.node(n.inputs[0])
-        s = self.sched.get(n.name)
-        if s is None:
-            raise ModelError(f"the schedule has no layer '{n.name}'; schedule this graph "
-                             "(tritium.schedule.schedule_network) before generating HLS")
-        _check_layer(n, src, s)
-        ternary = s.weight_kind == "ternary"
-        c_in = _shape_hwc(src.shape)[2]
-        groups = a.groups
-        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{a.acc_bits}>",
-                 "pe": f"tritium::pe_{'ternary' if ternary else 'int'}<cfg_{self.ident(n.name)}>"}
+    def mac(self, e: Engine) -> None:
+        m, s = e.mac, e.mac.schedule
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(m.acc_bits),
+                 "pe": f"tritium::pe_{'ternary' if m.ternary else 'int'}<cfg_{self.ident(e.name)}>"}
         roms = _pe_roms(s)
         bits = s.weight_bits
-        assert bits == 2 or not ternary, f"{n.name}: ternary codes are 2 bits"
-        scalars = _window(src.shape, n.shape, a.kernel, a.stride, a.padding, 0) + [
+        scalars = _window(e.window) + [
             _scalar("int", k, v) for k, v in dict(
-                M=s.rows, GROUPS=groups, CPG=c_in // groups, MPG=s.rows // groups, P=s.pe, S=s.simd,
-                ITEMS=s.items_per_row, TAPS=s.taps, FLAT=int(s.lane_axis is LaneAxis.FLAT),
+                M=s.rows, GROUPS=m.groups, CPG=m.in_per_group, MPG=s.rows // m.groups, P=s.pe, S=s.simd,
+                ITEMS=s.items_per_row, TAPS=s.taps, FLAT=int(m.slice_mode is not SliceMode.CHANNEL),
                 MAX_ROWS=roms["ROW"].shape[1], MAX_ENTRIES=roms["ITEM"].shape[1],
-                MAX_WORDS=roms["FIELDS"].shape[1]).items()] + _requant_scalars(a.requant)
-        if not ternary:
+                MAX_WORDS=roms["FIELDS"].shape[1]).items()] + _requant_scalars(e.requant)
+        if not m.ternary:
             scalars.append(_scalar("int", "WEIGHT_BITS", s.weight_bits))
         fields = roms.pop("FIELDS")
         arrays = [_array("int", k, v) for k, v in roms.items()]
         _, n_chunks, chunk_bits = rom_layout(s.simd, bits)
-        arrays.append({"ctype": NATIVE_UINT[chunk_bits], "name": "CODE" if ternary else "WEIGHT",
+        arrays.append({"ctype": NATIVE_UINT[chunk_bits], "name": "CODE" if m.ternary else "WEIGHT",
                        "dims": f"[{fields.shape[0]}][{fields.shape[1]}][{n_chunks}]",
                        "init": c_rom(rom_chunks(fields, s.simd, bits))})
-        arrays += _requant_arrays(a.requant, s.rows)
-        self.engine(n, "mac", "tritium::mac_engine", types, scalars, arrays, [self.consume(src.name)])
+        self.engine(e, types, scalars, arrays + _requant_arrays(e.requant))
 
-    def pool(self, n: Node) -> None:
-        a = n.attrs
-        src = self.g.node(n.inputs[0])
-        if n.op is Op.MAXPOOL:
-            self.engine(n, "maxpool", "tritium::maxpool", {"act_t": c_type(n.qtype)},
-                        _window(src.shape, n.shape, a.kernel, a.stride, a.padding, n.qtype.lo), [],
-                        [self.consume(src.name)])
+    def maxpool(self, e: Engine) -> None:
+        self.engine(e, {"act_t": c_type(e.out.qtype)}, _window(e.window), [])
+
+    def avgpool(self, e: Engine) -> None:
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(e.sum_bits)}
+        self.engine(e, types, _window(e.window) + _requant_scalars(e.requant),
+                    _requant_arrays(e.requant))
+
+    def gap(self, e: Engine) -> None:
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(e.sum_bits)}
+        scalars = [_scalar("int", "PIXELS", e.src.pixels), _scalar("int", "C", e.src.channels)]
+        self.engine(e, types, scalars + _requant_scalars(e.requant), _requant_arrays(e.requant))
+
+    def requant(self, e: Engine) -> None:
+        scalars = [_scalar("int", "PIXELS", e.out.pixels), _scalar("int", "C", e.out.channels)]
+        self.engine(e, {"in_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype)},
+                    scalars + _requant_scalars(e.requant), _requant_arrays(e.requant))
+
+    def add(self, e: Engine) -> None:
+        r = e.add
+        a, b = (i.src for i in e.ins)
+        types = {"a_t": c_type(a.qtype), "b_t": c_type(b.qtype), "out_t": c_type(e.out.qtype)}
+        scalars = [_scalar("int", "PIXELS", e.out.pixels), _scalar("int", "C", e.out.channels),
+                   _scalar("long long", "MA", c_int(r.ma)), _scalar("long long", "MB", c_int(r.mb)),
+                   _scalar("long long", "B", c_int(r.bias))] + _requant_scalars(r)
+        self.engine(e, types, scalars, [])
+
+    def flatten(self, e: Engine) -> None:
+        if e.name in self.alias:
             return
-        acc = signed_width(a.kernel[0] * a.kernel[1] * src.qtype.max_abs)
-        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{acc}>"}
-        c = _shape_hwc(n.shape)[2]
-        self.engine(n, "avgpool", "tritium::avgpool", types,
-                    _window(src.shape, n.shape, a.kernel, a.stride, a.padding, 0) + _requant_scalars(a.requant),
-                    _requant_arrays(a.requant, c), [self.consume(src.name)])
-
-    def gap(self, n: Node) -> None:
-        src = self.g.node(n.inputs[0])
-        h, w, c = _shape_hwc(src.shape)
-        acc = signed_width(h * w * src.qtype.max_abs)
-        types = {"act_t": c_type(src.qtype), "out_t": c_type(n.qtype), "acc_t": f"ap_int<{acc}>"}
-        scalars = [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c)] + _requant_scalars(n.attrs.requant)
-        self.engine(n, "gap", "tritium::global_avgpool", types, scalars,
-                    _requant_arrays(n.attrs.requant, c), [self.consume(src.name)])
-
-    def requant(self, n: Node) -> None:
-        src = self.g.node(n.inputs[0])
-        h, w, c = _shape_hwc(n.shape)
-        r = n.attrs.requant
-        self.engine(n, "requant", "tritium::requant_engine",
-                    {"in_t": c_type(src.qtype), "out_t": c_type(n.qtype)},
-                    [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c)] + _requant_scalars(r),
-                    _requant_arrays(r, c), [self.consume(src.name)])
-
-    def add(self, n: Node) -> None:
-        r = n.attrs.requant
-        a, b = (self.g.node(i) for i in n.inputs)
-        h, w, c = _shape_hwc(n.shape)
-        ins = [self.consume(a.name), self.consume(b.name)]
-        # The operand that arrives first waits in its FIFO for the other (skip FIFO).
-        gap = abs(self.delay[a.name] - self.delay[b.name]) + 1
-        early = ins[0] if self.delay[a.name] < self.delay[b.name] else ins[1]
-        self.deepen(early, gap + DEFAULT_FIFO_DEPTH)
-        types = {"a_t": c_type(a.qtype), "b_t": c_type(b.qtype), "out_t": c_type(n.qtype)}
-        scalars = [_scalar("int", "PIXELS", h * w), _scalar("int", "C", c),
-                   _scalar("long long", "MA", c_int(r.mult[0])), _scalar("long long", "MB", c_int(r.mult[1])),
-                   _scalar("long long", "B", c_int(r.bias[0]))] + _requant_scalars(r)
-        self.engine(n, "add", "tritium::residual_add", types, scalars, [], ins)
-
-    def flatten(self, n: Node) -> None:
-        if n.name in self.alias:
-            return
-        src = self.g.node(n.inputs[0])
-        h, w, c = _shape_hwc(src.shape)
-        ins = self.consume(src.name)
-        eid = self.ident(n.name)
-        out = self.produce(n)
-        self.engines.append({"kind": "flatten", "id": eid, "cfg": None, "tap": self.tap(n, out),
-                             "call": f"tritium::flatten<{c_type(src.qtype)}, {h * w}, {c}>({ins}, {out});"})
+        ins = self.consume(e.ins[0])
+        out = self.produce(e.out)
+        self.engines.append({"kind": "flatten", "id": self.ident(e.name), "cfg": None,
+                             "tap": self.tap(e.out, out), "ctype": c_type(e.src.qtype),
+                             "pixels": e.src.pixels, "c": e.src.channels, "ins": [ins], "out": out})
         self.flush_forks()
-
-
-def _check_layer(n: Node, src: Node, s: LayerSchedule) -> None:
-    """The schedule's lane layout must be the one `lane_vector` builds (docs/architecture.md)."""
-    a = n.attrs
-    kk = a.kernel[0] * a.kernel[1]
-    cpg = _shape_hwc(src.shape)[2] // a.groups
-    flat = s.lane_axis is LaneAxis.FLAT
-    taps, items = (1, -(-kk * cpg // s.simd)) if flat else (kk, -(-cpg // s.simd))
-    if (s.rows, s.taps, s.items_per_row, s.weight_kind) != (
-            a.weights.values.shape[0], taps, items, a.weights.kind.value):
-        raise ModelError(f"the schedule of layer '{n.name}' does not match the graph "
-                         f"({s.rows} rows, {s.items_per_row} items of {s.taps} taps, {s.weight_kind}); "
-                         "reschedule this graph")
 
 
 def _pe_roms(s: LayerSchedule) -> dict[str, np.ndarray]:
@@ -405,42 +351,38 @@ def _pe_roms(s: LayerSchedule) -> dict[str, np.ndarray]:
     return out
 
 
-DISPATCH = {Op.CONV2D: _Builder.mac, Op.DENSE: _Builder.mac, Op.MAXPOOL: _Builder.pool,
-            Op.AVGPOOL: _Builder.pool, Op.GLOBALAVGPOOL: _Builder.gap, Op.ADD: _Builder.add,
-            Op.FLATTEN: _Builder.flatten, Op.REQUANT: _Builder.requant}
+DISPATCH = {EngineKind.MAC: _Builder.mac, EngineKind.MAXPOOL: _Builder.maxpool,
+            EngineKind.AVGPOOL: _Builder.avgpool, EngineKind.GAP: _Builder.gap,
+            EngineKind.ADD: _Builder.add, EngineKind.FLATTEN: _Builder.flatten,
+            EngineKind.REQUANT: _Builder.requant}
 
 
 # --------------------------------------------------------------------------- context
 
-def _port(q: QType, shape, per_pixel: bool) -> dict:
-    h, w, c = _shape_hwc(shape)
-    bits = q.bits * c if per_pixel else q.bits
-    return {"pixels": h * w, "c": c, "bits": q.bits, "signed": int(q.signed), "act_t": c_type(q),
-            "w": 8 * -(-bits // 8), "size": h * w * c, "shape": list(shape)}
+def _port(a: Act, per_pixel: bool) -> dict:
+    bits = a.width if per_pixel else a.bits
+    return {"pixels": a.pixels, "c": a.channels, "bits": a.bits, "signed": int(a.signed),
+            "act_t": c_type(a.qtype), "w": 8 * -(-bits // 8), "size": a.size, "shape": list(a.shape)}
+
+
+def _unsupported(n: Node) -> UnsupportedError:
+    return UnsupportedError(f"the HLS backend has no engine for op '{n.op.value}' (node '{n.name}')")
 
 
 def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=None) -> dict:
     """Plain values for the templates (see the module docstring)."""
     check_weights_on_chip(getattr(schedule, "layers", schedule), "HLS")
-    if g.stage is not Stage.INTEGER:
-        raise ModelError(f"model '{g.name}' is not lowered; run tritium.passes.lower() first")
-    layers = schedule.layers if hasattr(schedule, "layers") else schedule
+    m = describe(g, schedule, _unsupported)
     namer = Namer(RESERVED)
     top = namer(g.name)
-    b = _Builder(g, {l.name: l for l in layers}, namer)
-    b.plan_streams()
-    inp = g.input
-    st_in = b.produce(inp)
-    b.engines.append({"kind": "input", "id": "input", "cfg": None, "tap": b.tap(inp, st_in),
-                      "call": f"tritium::axis_unpack<net::cfg_in_port>(in_stream, {st_in});"})
+    b = _Builder(m, namer)
+    st_in = b.produce(m.input)
+    b.engines.append({"kind": "input", "id": "input", "cfg": None, "tap": b.tap(m.input, st_in),
+                      "out": st_in})
     b.flush_forks()
-    for n in g.nodes[1:]:
-        if n.op not in DISPATCH:
-            raise UnsupportedError(f"the HLS backend has no engine for op '{n.op.value}' (node '{n.name}')")
-        DISPATCH[n.op](b, n)
-    out_node = g.output_node
-    b.engines.append({"kind": "output", "id": "output", "cfg": None,
-                      "call": f"tritium::axis_pack<net::cfg_out_port>({b.consume(out_node.name)}, out_stream);"})
+    for e in m.engines:
+        DISPATCH[e.kind](b, e)
+    b.engines.append({"kind": "output", "id": "output", "cfg": None, "ins": [b.consume(m.output_reader)]})
     assert all(not v for v in b.readers.values()), "every fork output has a reader"
     if vectors is not None:
         _check_vectors(g, vectors)
@@ -450,14 +392,14 @@ def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=No
         raise BoardError(f"clock {clock_mhz!r} MHz is not a valid clock; give a frequency in MHz")
     period = 1000.0 / float(clock_mhz)
     return {
-        "header": header(g.fingerprint()), "hash_header": header(g.fingerprint(), "#"),
-        "top": top, "model_hash": g.fingerprint(), "part": part, "clock_mhz": f"{float(clock_mhz):g}",
+        "header": header(m.fingerprint), "hash_header": header(m.fingerprint, "#"),
+        "top": top, "model_hash": m.fingerprint, "part": part, "clock_mhz": f"{float(clock_mhz):g}",
         "period_ns": f"{period:.4f}".rstrip("0").rstrip("."),
-        "in_port": _port(inp.qtype, inp.shape, True), "out_port": _port(out_node.qtype, out_node.shape, False),
+        "in_port": _port(m.input, True), "out_port": _port(m.output, False),
         "engines": b.engines, "streams": b.streams,
         "n_vectors": None if vectors is None else int(vectors.n),
-        "layers": [{"id": namer(n.name), "op": n.op.value} for n in g.nodes if n.op.is_mac],
-        "output_layer": namer(out_node.name),
+        "layers": [{"id": namer(e.name), "op": e.op.value} for e in m.engines if e.kind is EngineKind.MAC],
+        "output_layer": namer(m.output.name),
         "traces": b.traces,
     }
 

@@ -1,8 +1,10 @@
 """SystemVerilog backend: the network's dataflow machine from its schedule (DESIGN §4).
 
-`generate_rtl(graph, schedule, vectors=None)` builds a context of plain values
-(engines, widths, PE programs, requant tables) and renders it over the
-hand-written library `hls_templates/lib/rtl/` into a `Plan`:
+`generate_rtl(graph, schedule, vectors=None)` maps the engine description
+(`codegen.engines.describe`, shared with the HLS backend) to plain values
+(SystemVerilog names, packed literals, PE program words) and renders them
+over the hand-written library `hls_templates/lib/rtl/` into a `Plan`
+(`top.sv.j2` has one instance macro per engine kind):
 
     rtl/tritium_top.sv      per-layer engine modules and the top (ports: docs/architecture.md)
     rtl/lib/tri_*.sv        the library, copied so that the folder is self-contained
@@ -13,13 +15,14 @@ hand-written library `hls_templates/lib/rtl/` into a `Plan`:
 
 A PE program word is, from the LSB: `S` lane weights, the slice of the input
 vector they read, `first` and `last` of a row, and the PE's local row index.
-Everything the schedule does not spell out (slice addresses, row boundaries,
-the constant outputs of empty rows) is derived here from `LayerSchedule.program`.
+The slice addresses and row boundaries are encoded here from
+`LayerSchedule.program` and the description's slice mode; every other value
+(widths, requant constants, FIFO depths, window geometry) comes from the
+description.
 """
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,21 +30,20 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..ir.graph import Graph, Node
-from ..ir.ops import Op
-from ..ir.types import Requant, signed_width
-from ..schedule import LaneAxis, LayerSchedule, NetworkSchedule
+from ..schedule import NetworkSchedule
+from ..schedule.cost import COLLECTOR_BANKS
 from ..schedule.layer import check_weights_on_chip
 from ..schedule.model import frame_cycles
+from .engines import (MULT_BITS, Act, Edge, Engine, EngineKind, MacParams, RequantConsts, SliceMode,
+                      Window, describe, identity_requant)
 from .names import Namer
 from .plan import Plan
 from .render import TEMPLATES, environment, header
 
 TOP = "tritium_top"
 LIB_DIR = TEMPLATES / "lib" / "rtl"
-EDGE_FIFO_DEPTH = 2
-BANKS, BANK_BITS = 4, 2          # collector banks: a PE may run NB-1 pixels ahead of the output
-MW = 16                          # requant M width (|M| < 2^15)
-SKIP_MARGIN = 4
+# Collector banks (`schedule.cost.COLLECTOR_BANKS`): a PE may run NB-1 pixels ahead of the output.
+BANK_BITS = max(1, (COLLECTOR_BANKS - 1).bit_length())
 # Library files in compile order (dependencies first).
 LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri_slicer.sv",
            "tri_bcast.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv", "tri_collector.sv",
@@ -76,97 +78,58 @@ def pack(values, width: int) -> str:
     return f"{max(1, len(values)) * width}'h{total:x}"
 
 
-def requant_value(acc: int, m: int, b: int, sh: int, lo: int, hi: int) -> int:
-    return min(max((acc * m + b) >> sh, lo), hi)
-
-
 # --------------------------------------------------------------------------- shapes
 
-def pixels(shape) -> int:
-    return math.prod(shape[:-1]) if len(shape) > 1 else 1
-
-
-def spatial(shape) -> tuple[int, int, int]:
-    return (shape[0], shape[1], shape[2]) if len(shape) == 3 else (1, 1, shape[0])
-
-
-@dataclass
+@dataclass(frozen=True)
 class Tensor:
+    """An activation stream under its SystemVerilog name, with the values the template uses."""
+
     name: str          # sanitized
     channels: int
     bits: int
     signed: bool
     pixels: int
-
-    @property
-    def width(self) -> int:
-        return self.channels * self.bits
+    width: int         # bits of one pixel (one beat)
 
 
-def _tensor(namer: Namer, n: Node) -> Tensor:
-    return Tensor(namer(n.name), n.shape[-1], n.qtype.bits, n.qtype.signed, pixels(n.shape))
+def _tensor(name: str, a: Act) -> Tensor:
+    return Tensor(name, a.channels, a.bits, a.signed, a.pixels, a.width)
 
 
-def _requant_tables(r: Requant, channels: int) -> dict:
-    mult = np.broadcast_to(r.mult, (channels,))
-    bias = np.broadcast_to(r.bias, (channels,))
-    bw = max(signed_width(int(np.abs(bias).max(initial=0))), 2)
-    return {"mw": MW, "bw": bw, "sh": r.shift, "lo": r.lo, "hi": r.hi,
-            "m_pack": pack(mult, MW), "b_pack": pack(bias, bw), "mult": mult, "bias": bias}
+def _requant_params(r: RequantConsts) -> dict:
+    """A requantizer's parameters: widths, shift, clamp and the packed M and B tables."""
+    return {"mw": MULT_BITS, "bw": r.bias_bits, "sh": r.shift, "lo": r.lo, "hi": r.hi,
+            "m_pack": pack(r.mult, MULT_BITS), "b_pack": pack(r.bias, r.bias_bits)}
 
 
-# --------------------------------------------------------------------------- window
-
-def window_rows(h: int, kh: int, sy: int, ho: int) -> int:
-    """Rows of the window unit's ring: enough that input never waits for the
-    reader within a frame (KH + SY) or across a frame boundary."""
-    return max(kh + sy, h + kh - (ho - 1) * sy, 1)
-
-
-def _window(src_shape, kernel, stride, padding, out_shape, pad_value: int, bits: int) -> dict:
-    h, w, c = spatial(src_shape)
-    ho, wo, _ = spatial(out_shape)
-    kh, kw = kernel
-    pt, pl, _, _ = padding
-    return {"h": h, "w": w, "c": c, "kh": kh, "kw": kw, "sy": stride[0], "sx": stride[1],
-            "pt": pt, "pl": pl, "ho": ho, "wo": wo, "r": window_rows(h, kh, stride[0], ho),
-            "pad": sv_const(pad_value, bits)}
-
-
-def _needs_window(n: Node) -> bool:
-    a = n.attrs
-    return n.op is Op.CONV2D and (a.kernel != (1, 1) or a.stride != (1, 1) or any(a.padding))
+def _window(w: Window, bits: int) -> dict:
+    return {"h": w.h, "w": w.w, "c": w.c, "kh": w.kh, "kw": w.kw, "sy": w.sy, "sx": w.sx,
+            "pt": w.pt, "pl": w.pl, "ho": w.oh, "wo": w.ow, "r": w.rows, "pad": sv_const(w.pad, bits)}
 
 
 # --------------------------------------------------------------------------- PE programs
 
-def _slice_mode(n: Node, ls: LayerSchedule) -> int:
-    if ls.lane_axis is LaneAxis.CHANNEL:
-        return 1
-    return 2 if n.op is Op.CONV2D and n.attrs.groups > 1 else 0
-
-
-def _nslice(mode: int, ls: LayerSchedule, taps: int, c: int) -> int:
-    return {0: ls.items_per_row, 1: taps * ls.items_per_row, 2: c * ls.items_per_row}[mode]
-
-
-def _program(ls: LayerSchedule, p: int, mode: int, sw: int, rw: int) -> tuple[list[int], list[int]]:
-    """(program words as ints, active rows in local order) of PE `p`."""
+def _program(m: MacParams, p: int, sw: int) -> tuple[list[int], list[int]]:
+    """(program words as ints, active rows in local order) of PE `p`: the schedule's
+    weight words with the slice address, row boundaries and local row index appended."""
+    ls = m.schedule
     entries = ls.program(p)
     words = ls.pe_words(p)
     taps, n = ls.taps, ls.items_per_row
     rows = [r for r in ls.pes[p].rows if any(e[0] == r for e in entries)]
     local = {r: i for i, r in enumerate(rows)}
     out, wb = [], ls.simd * ls.weight_bits
+    slice_of = {SliceMode.FLAT: lambda row, t, item: item,
+                SliceMode.CHANNEL: lambda row, t, item: t * n + item,
+                SliceMode.DEPTHWISE: lambda row, t, item: row * n + item}[m.slice_mode]
     for k, (row, item) in enumerate(entries):
         first_item = k == 0 or entries[k - 1][0] != row
         last_item = k == len(entries) - 1 or entries[k + 1][0] != row
         for t in range(taps):
-            slc = {0: item, 1: t * n + item, 2: row * n + item}[mode]
             first = first_item and t == 0
             last = last_item and t == taps - 1
             v = words[k * taps + t]
-            v |= slc << wb
+            v |= slice_of(row, t, item) << wb
             v |= int(first) << (wb + sw)
             v |= int(last) << (wb + sw + 1)
             v |= local[row] << (wb + sw + 2)
@@ -174,162 +137,119 @@ def _program(ls: LayerSchedule, p: int, mode: int, sw: int, rw: int) -> tuple[li
     return out, rows
 
 
-def _mac_engine(graph: Graph, n: Node, ls: LayerSchedule, namer: Namer, src: Tensor,
-                out: Tensor, rom_prefix: str) -> tuple[dict, dict[str, str]]:
-    a = n.attrs
-    if a.groups > 1 and (a.groups != src.channels or n.shape[-1] != src.channels):
-        raise UnsupportedError(f"layer '{n.name}': grouped convolution with groups={a.groups} is "
+def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[dict, dict[str, str]]:
+    m, ls, rq = e.mac, e.mac.schedule, e.requant
+    if m.groups > 1 and (m.groups != src.channels or out.channels != src.channels):
+        raise UnsupportedError(f"layer '{e.name}': grouped convolution with groups={m.groups} is "
                                "supported only as depthwise (groups = input = output channels)")
-    kt = a.kernel[0] * a.kernel[1] if n.op is Op.CONV2D else 1
-    mode = _slice_mode(n, ls)
-    nslice = _nslice(mode, ls, kt, src.channels)
-    sw, rw_all = clog2(nslice), clog2(max(len(p.rows) for p in ls.pes))
-    m = out.channels
-    rq = _requant_tables(a.requant, m)
-    init = [requant_value(0, int(rq["mult"][i]), int(rq["bias"][i]), rq["sh"], rq["lo"], rq["hi"])
-            for i in range(m)]
+    sw, rw_all = clog2(m.nslice), clog2(max(len(p.rows) for p in ls.pes))
+    channels = out.channels
     files: dict[str, str] = {}
     pes = []
     for p in range(ls.pe):
-        words, rows = _program(ls, p, mode, sw, rw_all)
+        words, rows = _program(m, p, sw)
         if not words:
             continue
         fname = f"{rom_prefix}_pe{p}.hex"
         pw = ls.simd * ls.weight_bits + sw + 2 + rw_all
         files[f"rtl/rom/{fname}"] = "".join(f"{w:0{-(-pw // 4)}x}\n" for w in words)
         pes.append({"index": p, "nwords": len(words), "nrows": len(rows), "rom": fname,
-                    "row_m": pack([rq["mult"][r] for r in rows], MW),
-                    "row_b": pack([rq["bias"][r] for r in rows], rq["bw"]),
-                    "row_ch": pack(rows, clog2(m)), "rows": rows})
-    owner = [0] * m                  # channel -> index of its PE among `pes`
+                    "row_m": pack([rq.mult[r] for r in rows], MULT_BITS),
+                    "row_b": pack([rq.bias[r] for r in rows], rq.bias_bits),
+                    "row_ch": pack(rows, clog2(channels)), "rows": rows})
+    owner = [0] * channels           # channel -> index of its PE among `pes`
     for i, pe in enumerate(pes):
         for r in pe.pop("rows"):
             owner[r] = i
     if not pes:  # every row is empty: one program-less PE paces the pixels
-        pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "row_m": pack([0], MW),
-                    "row_b": pack([0], rq["bw"]), "row_ch": pack([0], clog2(m))})
-    window = _window(graph.node(n.inputs[0]).shape, a.kernel, a.stride, a.padding, n.shape, 0,
-                     src.bits) if _needs_window(n) else None
-    eng = {"kind": "mac", "module": f"{namer(n.name)}_engine", "window": window, "kt": kt,
-           "mode": mode, "nslice": nslice, "nitems": ls.items_per_row, "simd": ls.simd,
-           "sw": sw, "rw": rw_all, "ternary": int(ls.weight_kind == "ternary"),
-           "wb": ls.weight_bits, "acc": a.acc_bits, "m": m, "cw": clog2(m), "init": pack(init, out.bits),
+        pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "row_m": pack([0], MULT_BITS),
+                    "row_b": pack([0], rq.bias_bits), "row_ch": pack([0], clog2(channels))})
+    eng = {"kind": "mac", "module": f"{out.name}_engine",
+           "window": _window(e.window, src.bits) if m.windowed else None, "kt": m.kernel_taps,
+           "mode": m.slice_mode.value, "nslice": m.nslice, "nitems": ls.items_per_row, "simd": ls.simd,
+           "sw": sw, "rw": rw_all, "ternary": int(m.ternary),
+           "wb": ls.weight_bits, "acc": m.acc_bits, "m": channels, "cw": clog2(channels),
+           "init": pack(rq.at_zero, out.bits),
            "piw": clog2(len(pes)), "owner": pack(owner, clog2(len(pes))), "pes": pes,
-           "rq": _public(rq), "cycles_per_pixel": ls.cycles_per_pixel}
+           "rq": _requant_params(rq), "cycles_per_pixel": ls.cycles_per_pixel}
     return eng, files
-
-
-def _public(rq: dict) -> dict:
-    return {k: v for k, v in rq.items() if k not in ("mult", "bias")}
 
 
 # --------------------------------------------------------------------------- other engines
 
-def _pool_engine(graph: Graph, n: Node, src: Tensor, out: Tensor) -> dict:
-    a = n.attrs
-    is_max = n.op is Op.MAXPOOL
-    pad = n.qtype.lo if is_max else 0
-    kt = a.kernel[0] * a.kernel[1]
-    win = _window(graph.node(n.inputs[0]).shape, a.kernel, a.stride, a.padding, n.shape, pad,
-                  src.bits)
-    rq = _requant_tables(a.requant, out.channels) if not is_max else _requant_tables(
-        Requant(np.ones(1), np.zeros(1), 0, out_lo(out), out_hi(out)), out.channels)
-    max_abs = max(-min_code(src), max_code(src))
-    return {"kind": "pool", "max": int(is_max), "window": win, "kt": kt,
-            "sumw": signed_width(kt * max_abs), "rq": _public(rq)}
+def _pool_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
+    is_max = e.kind is EngineKind.MAXPOOL
+    rq = identity_requant(e.out.qtype, out.channels) if is_max else e.requant
+    return {"kind": "pool", "max": int(is_max), "window": _window(e.window, src.bits),
+            "kt": e.window.kh * e.window.kw, "sumw": e.sum_bits, "rq": _requant_params(rq)}
 
 
-def min_code(t: Tensor) -> int:
-    return -(1 << (t.bits - 1)) if t.signed else 0
+def _gap_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
+    return {"kind": "gap", "npix": src.pixels, "sumw": e.sum_bits, "rq": _requant_params(e.requant)}
 
 
-def max_code(t: Tensor) -> int:
-    return (1 << (t.bits - 1)) - 1 if t.signed else (1 << t.bits) - 1
+def _add_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
+    r = e.add
+    return {"kind": "add", "ma": r.ma, "mb": r.mb, "b": r.bias, "sh": r.shift, "lo": r.lo, "hi": r.hi,
+            "skip_depth": max(i.depth for i in e.ins)}
 
 
-out_lo, out_hi = min_code, max_code
+def _gather_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
+    return {"kind": "gather", "n": src.pixels}
 
 
-def _gap_engine(graph: Graph, n: Node, src: Tensor, out: Tensor) -> dict:
-    max_abs = max(-min_code(src), max_code(src))
-    return {"kind": "gap", "npix": src.pixels, "sumw": signed_width(src.pixels * max_abs),
-            "rq": _public(_requant_tables(n.attrs.requant, out.channels))}
+def _requant_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
+    return {"kind": "requant", "rq": _requant_params(e.requant)}
 
 
-def _add_engine(n: Node) -> dict:
-    r = n.attrs.requant
-    return {"kind": "add", "ma": int(r.mult[0]), "mb": int(r.mult[1]), "b": int(r.bias[0]),
-            "sh": r.shift, "lo": r.lo, "hi": r.hi}
+ENGINE = {EngineKind.MAXPOOL: _pool_engine, EngineKind.AVGPOOL: _pool_engine,
+          EngineKind.GAP: _gap_engine, EngineKind.ADD: _add_engine,
+          EngineKind.FLATTEN: _gather_engine, EngineKind.REQUANT: _requant_engine}
 
 
 # --------------------------------------------------------------------------- graph
 
-def _capacity(eng: dict, src: Tensor) -> int:
-    """Pixels an engine can hold before it emits (skip FIFO sizing)."""
-    win = eng.get("window")
-    held = win["r"] * win["w"] + 2 if win else 2
-    if eng["kind"] == "mac":
-        held += BANKS + 2
-    if eng["kind"] in ("gap", "gather"):
-        held += src.pixels
-    return held + EDGE_FIFO_DEPTH
+def _unsupported(n: Node) -> UnsupportedError:
+    return UnsupportedError(f"the RTL backend has no engine for op '{n.op.value}' "
+                            f"(node '{n.name}'); lower the model first")
 
 
 def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[str, str]]:
     """The template context and the ROM files of the design."""
     check_weights_on_chip(schedule.layers, "RTL")
+    machine = describe(graph, schedule, _unsupported)
     namer = Namer(reserved={TOP, "tri", "clk", "rst_n"} | {f[:-3] for f in LIBRARY})
-    tensors = {n.name: _tensor(namer, n) for n in graph.nodes}
-    consumers = {n.name: [c for c in graph.nodes if n.name in c.inputs] for n in graph.nodes}
-    depth: dict[str, int] = {}
-    engines, files = [], {}
-    for n in graph.nodes[1:]:
-        out = tensors[n.name]
-        ins = [tensors[i] for i in n.inputs]
-        if n.op.is_mac:
-            eng, f = _mac_engine(graph, n, schedule.layer(n.name), namer, ins[0], out, out.name)
+    tensors = {a.name: _tensor(namer(a.name), a) for a in [machine.input] + [e.out for e in machine.engines]}
+    engines, files, forks = [], {}, {}
+    for e in machine.engines:
+        out, src = tensors[e.name], tensors[e.src.name]
+        if e.kind is EngineKind.MAC:
+            eng, f = _mac_engine(e, src, out, out.name)
             files.update(f)
-        elif n.op in (Op.MAXPOOL, Op.AVGPOOL):
-            eng = _pool_engine(graph, n, ins[0], out)
-        elif n.op is Op.GLOBALAVGPOOL:
-            eng = _gap_engine(graph, n, ins[0], out)
-        elif n.op is Op.ADD:
-            eng = _add_engine(n)
-        elif n.op is Op.FLATTEN:
-            eng = {"kind": "gather", "n": ins[0].pixels}
-        elif n.op is Op.REQUANT:
-            eng = {"kind": "requant", "rq": _public(_requant_tables(n.attrs.requant, out.channels))}
         else:
-            raise UnsupportedError(f"the RTL backend has no engine for op '{n.op.value}' "
-                                   f"(node '{n.name}'); lower the model first")
-        eng.update(name=out.name, op=n.op.value, out=out, ins=[_edge(t, n, tensors, consumers)
-                                                                for t in n.inputs])
-        depth[n.name] = max(depth.get(i, 0) for i in n.inputs) + _capacity(eng, ins[0])
-        if n.op is Op.ADD:
-            a, b = n.inputs
-            gap = abs(depth.get(a, 0) - depth.get(b, 0)) + SKIP_MARGIN
-            short = 0 if depth.get(a, 0) < depth.get(b, 0) else 1
-            eng["ins"][short]["depth"] = max(eng["ins"][short]["depth"], gap)
-            eng["skip_depth"] = gap
+            eng = ENGINE[e.kind](e, src, out)
+        eng.update(name=out.name, op=e.op.value, out=out,
+                   ins=[_edge(i, tensors, out.name, k) for k, i in enumerate(e.ins)])
+        for i in e.ins:
+            if i.readers > 1:
+                forks.setdefault(i.src.name, {"src": tensors[i.src.name], "n": i.readers})
         engines.append(eng)
-    inp, outp = tensors[graph.input.name], tensors[graph.output]
-    forks = [{"src": tensors[k], "n": len(v)} for k, v in consumers.items()
-             if len(v) > 1]
-    ctx = {"top": TOP, "input": inp, "output": outp, "engines": engines, "forks": forks,
+    inp, outp = tensors[machine.input.name], tensors[machine.output.name]
+    order = list(tensors)
+    ctx = {"top": TOP, "input": inp, "output": outp, "engines": engines,
+           "forks": [forks[k] for k in sorted(forks, key=order.index)],
            "in_tw": byte_width(inp.width), "out_tw": byte_width(outp.bits),
-           "banks": BANKS, "bank_bits": BANK_BITS}
+           "banks": COLLECTOR_BANKS, "bank_bits": BANK_BITS, "out_depth": machine.output_reader.depth}
     return ctx, files
 
 
-def _edge(src: str, dst: Node, tensors, consumers) -> dict:
-    """The FIFO from tensor `src` to consumer `dst`; a fork feeds it if `src` has several."""
-    t = tensors[src]
-    users = consumers[src]
-    k = next(i for i, c in enumerate(users) if c.name == dst.name)
-    feed = f"{t.name}_o" if len(users) == 1 else f"{t.name}_f{k}"
-    return {"src": t, "feed": feed, "fork": len(users) > 1, "k": k,
-            "sig": f"{tensors[dst.name].name}_in{list(dst.inputs).index(src)}",
-            "depth": EDGE_FIFO_DEPTH}
+def _edge(i: Edge, tensors: dict[str, Tensor], dst: str, k: int) -> dict:
+    """The FIFO of edge `i` into input `k` of engine `dst`; a fork feeds it if its tensor
+    has several readers."""
+    t = tensors[i.src.name]
+    feed = f"{t.name}_o" if i.readers == 1 else f"{t.name}_f{i.reader}"
+    return {"src": t, "feed": feed, "fork": i.readers > 1, "k": i.reader, "sig": f"{dst}_in{k}",
+            "depth": i.depth}
 
 
 # --------------------------------------------------------------------------- cycles
@@ -354,7 +274,7 @@ def generate_rtl(graph: Graph, schedule: NetworkSchedule, *, vectors=None) -> Pl
     for e in ctx["engines"]:
         if e["kind"] == "mac":
             plan[f"rtl/{e['module']}.sv"] = env.get_template("mac_engine.sv.j2").render(
-                header=header(model_hash), e=e, banks=BANKS, bank_bits=BANK_BITS)
+                header=header(model_hash), e=e, banks=COLLECTOR_BANKS, bank_bits=BANK_BITS)
             sources.append(f"{e['module']}.sv")
     plan[f"rtl/{TOP}.sv"] = env.get_template("top.sv.j2").render(header=header(model_hash), **ctx)
     sources.append(f"{TOP}.sv")

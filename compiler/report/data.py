@@ -30,7 +30,9 @@ from ..board import Board
 from ..errors import ModelError
 from ..ir.graph import Graph
 from ..ir.stats import model_stats
+from ..ir.types import WeightKind
 from ..schedule.network import NetworkSchedule
+from ..schedule.options import WeightMemory
 
 REPORT_SCHEMA_VERSION = 1
 
@@ -61,21 +63,21 @@ def _layers(net: NetworkSchedule, graph: Graph) -> list[dict]:
             "density": _r(l.density), "load_min": min(loads), "load_max": max(loads),
             "pe_loads": loads, "cycles": l.cycles, "lower_bound": l.lower_bound,
             "dense_cycles": l.dense_cycles, "utilisation": _r(l.utilisation),
-            "engine_cycles": e.cycles, "weight_kind": l.weight_kind,
-            "weight_bits": l.rom_bits, "weight_memory": l.weight_memory,
+            "engine_cycles": e.cycles, "weight_kind": l.weight_kind.value,
+            "weight_bits": l.rom_bits, "weight_memory": l.weight_memory.value,
             "dram_cycles": l.dram_cycles, **e.resources.as_dict()})
     return out
 
 
 def _network(net: NetworkSchedule, board: Board) -> dict:
-    tern = [l for l in net.layers if l.weight_kind == "ternary"]
+    tern = [l for l in net.layers if l.weight_kind is WeightKind.TERNARY]
     sparse, dense = sum(l.cycles for l in tern), sum(l.dense_cycles for l in tern)
     return {"fps": _r(net.fps), "latency_cycles": net.latency_cycles,
             "latency_ms": _r(net.latency_cycles / (net.clock_mhz * 1e3)),
             "bottleneck_layer": net.bottleneck.name, **net.resources.as_dict(),
             "board": board.name, "part": board.part, "clock_mhz": net.clock_mhz,
             "dram_gbps": board.dram_gbps,
-            "dram_layers": [l.name for l in net.layers if l.weight_memory == "dram"],
+            "dram_layers": [l.name for l in net.layers if l.weight_memory is WeightMemory.DRAM],
             "granularity": net.granularity.value, "mode": net.mode,
             "sparse_cycles": sparse, "dense_cycles": dense,
             "sparse_speedup": _r(dense / sparse) if sparse else None,

@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..board import Family
+from .options import WeightMemory
 
 LUTRAM_MAX_DEPTH = 128
 ENGINE_FILL_CYCLES = 8       # pipeline depth of an engine, counted once per engine in latency
@@ -49,7 +50,6 @@ URAM_WIDTH, URAM_DEPTH = 72, 4096   # URAM288: 288 Kbit, 72 bits x 4096 (UG573)
 DRAM_FIFO_DEPTH = 32         # per-PE weight FIFO of a DRAM-streamed layer (LUTRAM)
 DMA_LUT, DMA_FF = 1500, 2000  # AXI4 read master + address generator + width converter
 DMA_BURST_WIDTH, DMA_BURST_DEPTH = 128, 512   # burst buffer of the read DMA
-WEIGHT_MEMORIES = ("bram", "uram", "dram")
 
 
 @dataclass(frozen=True)
@@ -128,13 +128,13 @@ def uram288(width: int, depth: int) -> int:
     return -(-width // URAM_WIDTH) * -(-depth // URAM_DEPTH)
 
 
-def weight_rom(width: int, depth: int, kind: str, family: Family) -> Resources:
+def weight_rom(width: int, depth: int, kind: WeightMemory, family: Family) -> Resources:
     """A PE's weight memory of `depth` words of `width` bits, in `kind` memory:
     bram: memory(width, depth); uram: uram288(width, depth) blocks; dram: a FIFO
     memory(width, DRAM_FIFO_DEPTH) fed by the layer's read DMA (`dram_reader`)."""
-    if kind == "uram":
+    if kind is WeightMemory.URAM:
         return Resources(uram=uram288(width, depth))
-    if kind == "dram":
+    if kind is WeightMemory.DRAM:
         return memory(width, DRAM_FIFO_DEPTH, family) if depth > 0 else Resources()
     return memory(width, depth, family)
 
@@ -208,7 +208,8 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
     return unit + memory(REQUANT_TABLE_BITS, rows, family)
 
 
-def pe_cost(m: MacShape, words: int, rows: int, family: Family, weight_mem: str = "bram") -> Resources:
+def pe_cost(m: MacShape, words: int, rows: int, family: Family,
+            weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
     """One PE: `pe_cost_formula` calibrated against synthesis (`calibrated`, block
     pe_ternary or pe_int; the lines are fitted by `python -m tritium.synth.calibrate`)."""
     return calibrated(pe_kind(m.ternary), pe_cost_formula(m, words, rows, family, weight_mem),
@@ -248,7 +249,7 @@ def pe_kind(ternary: bool) -> str:
 
 
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
-                    weight_mem: str = "bram") -> Resources:
+                    weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
     """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words,
     weight_mem) + its double-buffered input buffer memory(S*A, 2*in_words) + control
     (40 LUT, 32 FF)."""
@@ -274,7 +275,7 @@ def window_unit(m: MacShape, family: Family) -> Resources:
                             ff=kh * m.simd * m.act_bits + 64)
 
 
-COLLECTOR_BANKS = 4          # output pixels a collector holds (codegen/rtl.py BANKS)
+COLLECTOR_BANKS = 4          # output pixels a collector holds (tri_collector.sv NB)
 
 
 def collector_formula(pes: int, channels: int, out_bits: int, family: Family,
@@ -303,14 +304,14 @@ def collector(m: MacShape, family: Family) -> Resources:
 
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
-                    weight_mem: str = "bram") -> Resources:
+                    weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
     """Window unit + sum over PEs of pe_cost + collector (+ dram_reader if its weights
     stream from DRAM)."""
     counts: dict[tuple[int, int], int] = {}
     for key in zip(words_per_pe, rows_per_pe):
         counts[key] = counts.get(key, 0) + 1
     pes = total(pe_cost(m, w, r, family, weight_mem).times(n) for (w, r), n in sorted(counts.items()))
-    dma = dram_reader(family) if weight_mem == "dram" else Resources()
+    dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
     return window_unit(m, family) + pes + collector(m, family) + dma
 
 

@@ -38,7 +38,7 @@ from ..errors import BoardError
 from . import cost
 from .layer import PIXEL_OVERHEAD_CYCLES
 from .model import FixedEngine, MacLayer
-from .options import Granularity
+from .options import Granularity, WeightMemory
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,10 @@ class Folding:
     pe: dict[str, int]
     target_cycles: int
     mode: str  # "max-throughput" | "target-fps" | "fixed-pe"
-    memory: dict[str, str] = field(default_factory=dict)  # layer -> bram | uram | dram
+    memory: dict[str, WeightMemory] = field(default_factory=dict)
 
-    def weight_memory(self, name: str) -> str:
-        return self.memory.get(name, "bram")
+    def weight_memory(self, name: str) -> WeightMemory:
+        return self.memory.get(name, WeightMemory.BRAM)
 
 
 def min_pe(layer: MacLayer, t: int, gran: Granularity) -> int | None:
@@ -86,16 +86,16 @@ def _min_pe_bisect(layer: MacLayer, lo: int, t: int, gran: Granularity) -> int |
 
 
 def estimate(layers, fixed, pes: dict[str, int], gran, family,
-             memory: dict[str, str] | None = None) -> cost.Resources:
+             memory: dict[str, WeightMemory] | None = None) -> cost.Resources:
     """Estimated resources of the whole design at the given P (and weight memory) per layer."""
     memory = memory or {}
-    return cost.total([l.resources(pes[l.name], gran, family, memory.get(l.name, "bram"))
+    return cost.total([l.resources(pes[l.name], gran, family, memory.get(l.name, WeightMemory.BRAM))
                        for l in layers] + [f.resources for f in fixed])
 
 
 def place(layers: list[MacLayer], fixed: list[FixedEngine], pes: dict[str, int],
           gran: Granularity, board: Board, budget: dict[str, int],
-          t: int | None = None, dram: bool = True) -> dict[str, str] | None:
+          t: int | None = None, dram: bool = True) -> dict[str, WeightMemory] | None:
     """Weight memory per layer so that the estimate fits `budget` (module docstring), or
     None. `t` bounds a DRAM-streamed layer's cycles (None: no bound); `dram=False` keeps
     every weight on chip."""
@@ -103,7 +103,7 @@ def place(layers: list[MacLayer], fixed: list[FixedEngine], pes: dict[str, int],
     base = cost.total(f.resources for f in fixed)
     memo: dict[tuple[str, str], cost.Resources] = {}
 
-    def res(l: MacLayer, kind: str) -> cost.Resources:
+    def res(l: MacLayer, kind: WeightMemory) -> cost.Resources:
         if (l.name, kind) not in memo:
             memo[l.name, kind] = l.resources(pes[l.name], gran, board.family, kind)
         return memo[l.name, kind]
@@ -117,7 +117,7 @@ def place(layers: list[MacLayer], fixed: list[FixedEngine], pes: dict[str, int],
         if not {"bram18", "uram"} & set(over) or bpc <= 0:
             return None
         cands = [l for l in layers if l.name not in streamed
-                 and (res(l, "dram").bram18, res(l, "dram").uram)
+                 and (res(l, WeightMemory.DRAM).bram18, res(l, WeightMemory.DRAM).uram)
                  < (res(l, mem[l.name]).bram18, res(l, mem[l.name]).uram)
                  and (t is None or l.cycles(pes[l.name], gran, bpc) <= t)]
         if not cands:
@@ -126,23 +126,23 @@ def place(layers: list[MacLayer], fixed: list[FixedEngine], pes: dict[str, int],
                                            l.name)).name)
 
 
-def _fill_uram(layers, dram: set[str], res, uram_budget: int) -> dict[str, str]:
+def _fill_uram(layers, dram: set[str], res, uram_budget: int) -> dict[str, WeightMemory]:
     """bram everywhere, dram for `dram`; then URAM, best BRAM18 saved per URAM first."""
-    mem = {l.name: "dram" if l.name in dram else "bram" for l in layers}
+    mem = {l.name: WeightMemory.DRAM if l.name in dram else WeightMemory.BRAM for l in layers}
     if uram_budget <= 0:
         return mem
     cands = []
     for l in layers:
         if l.name in dram:
             continue
-        b, u = res(l, "bram"), res(l, "uram")
+        b, u = res(l, WeightMemory.BRAM), res(l, WeightMemory.URAM)
         saved = b.bram18 - u.bram18
         if saved > 0 and u.uram > 0:
             cands.append((-saved / u.uram, l.name, u.uram))
     left = uram_budget
     for _, name, n in sorted(cands):
         if n <= left:
-            mem[name] = "uram"
+            mem[name] = WeightMemory.URAM
             left -= n
     return mem
 

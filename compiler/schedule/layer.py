@@ -27,7 +27,8 @@ import numpy as np
 from ..errors import UnsupportedError
 from .assign import assign_rows, load_lower_bound, round_robin
 from .groups import LaneLayout
-from .options import Granularity, LaneAxis, check_pe
+from ..ir.types import WeightKind
+from .options import Granularity, LaneAxis, WeightMemory, check_pe
 from .pack import mask_items, pack_masks, pack_words, unpack_words, word_hex_digits
 
 # Cycles a PE spends per output pixel beyond its items. The engine double-buffers
@@ -69,13 +70,13 @@ class LayerSchedule:
     rows: int
     items_per_row: int
     taps: int
-    weight_kind: str
+    weight_kind: WeightKind
     weight_bits: int
     out_pixels: int
     row_items: tuple[int, ...]   # G[m]: nonzero items of row m
     lpt_max_load: int            # most-loaded PE after LPT, before the local search
     pes: tuple[PeProgram, ...]
-    weight_memory: str = "bram"  # bram | uram | dram (module docstring)
+    weight_memory: WeightMemory = WeightMemory.BRAM  # module docstring
     dram_cycles: int = 0         # cycles per frame to stream its weights (dram only)
 
     # ---- derived metrics (DESIGN §3) ----
@@ -161,7 +162,8 @@ class LayerSchedule:
     # ---- JSON ----
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in _SCALARS}
-        d.update(weight_memory=self.weight_memory, dram_cycles=self.dram_cycles,
+        d.update(weight_kind=self.weight_kind.value, weight_memory=self.weight_memory.value,
+                 dram_cycles=self.dram_cycles,
                  lane_axis=self.lane_axis.value, granularity=self.granularity.value,
                  row_items=list(self.row_items), summary=self.summary(),
                  pes=[p.to_json() for p in self.pes])
@@ -170,20 +172,22 @@ class LayerSchedule:
     @staticmethod
     def from_json(d: dict) -> "LayerSchedule":
         return LayerSchedule(
-            **{k: d[k] for k in _SCALARS}, lane_axis=LaneAxis(d["lane_axis"]),
+            **{k: d[k] for k in _SCALARS}, weight_kind=WeightKind(d["weight_kind"]),
+            lane_axis=LaneAxis(d["lane_axis"]),
             granularity=Granularity(d["granularity"]), row_items=tuple(d["row_items"]),
             pes=tuple(PeProgram.from_json(p) for p in d["pes"]),
-            weight_memory=d.get("weight_memory", "bram"), dram_cycles=d.get("dram_cycles", 0))
+            weight_memory=WeightMemory(d.get("weight_memory", "bram")),
+            dram_cycles=d.get("dram_cycles", 0))
 
 
-_SCALARS = ("name", "op", "pe", "simd", "rows", "items_per_row", "taps", "weight_kind",
-            "weight_bits", "out_pixels", "lpt_max_load")
+_SCALARS = ("name", "op", "pe", "simd", "rows", "items_per_row", "taps", "weight_bits",
+            "out_pixels", "lpt_max_load")
 
 
 def check_weights_on_chip(layers, backend: str) -> None:
     """The backends hold every PE program in on-chip ROM: refuse DRAM-streamed weights."""
     for ls in layers:
-        if getattr(ls, "weight_memory", "bram") == "dram":
+        if ls.weight_memory is WeightMemory.DRAM:
             raise UnsupportedError(
                 f"layer '{ls.name}': the folding search streams its weights from DRAM (they do "
                 f"not fit on chip), which the {backend} backend does not generate yet; compile "
@@ -192,7 +196,8 @@ def check_weights_on_chip(layers, backend: str) -> None:
 
 
 def schedule_layer(layout: LaneLayout, pe: int, *, name: str = "", op: str = "conv2d",
-                   weight_kind: str = "ternary", weight_bits: int = 2, out_pixels: int = 1,
+                   weight_kind: WeightKind = WeightKind.TERNARY, weight_bits: int = 2,
+                   out_pixels: int = 1,
                    granularity: Granularity = Granularity.PE) -> LayerSchedule:
     """Assign rows to `pe` PEs, build their programs and pack their weight ROMs."""
     check_pe(pe, layout.rows, name)

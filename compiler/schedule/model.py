@@ -17,14 +17,29 @@ Cycles per frame: the machine both backends build (DESIGN §4) moves one pixel
 and frames stream back to back, so the design's cycles per frame is the largest
 of these (`frame_cycles`, which the RTL backend reports as its cycle model).
 
-Skip FIFOs: every engine delays its stream by a fill of
-`(kh//2)*W_in + kw//2 + 1` pixels (line buffers; 1 pixel for 1x1 and
-element-wise engines). An Add's skip FIFO holds the difference of its two
-inputs' accumulated delays plus one pixel, `ceil(C/S)` words per pixel.
+Skip FIFOs (`skip_fifos`, the one owner of their depth: both backends build
+it and the cost model prices it): an Add's two operands leave a common
+ancestor and travel paths that hold different numbers of pixels; the operand
+on the path that holds fewer arrives early and waits in its input FIFO, which
+must hold the difference or the dataflow deadlocks. Every engine holds, as
+built (`held_pixels`), at most
+- 2 pixels (its input and output registers),
+- plus `R * W_in` if it has a window unit (`needs_window`): the RTL twin's
+  window is a ring of `R = window_rows(H_in, kh, sy, H_out)` input rows, more
+  than the `(kh//2)*W_in + kw//2 + 1` pixels a line buffer fills before its
+  first output,
+- plus `COLLECTOR_BANKS + 2` for a Conv/Dense engine (its collector's banks
+  and the PEs' two-slot input buffer),
+- plus the whole input frame for a global average pool or a flatten,
+- plus its input edge FIFO (`EDGE_FIFO_DEPTH`).
+A node's arrival is the largest arrival of its inputs plus what it holds;
+the early operand's FIFO is `|arrival(a) - arrival(b)| + SKIP_MARGIN` pixels
+deep (`ceil(C/S)` words each in the cost model). The HLS engines (line
+buffers of `kh-1` rows) hold fewer pixels than the RTL twin's, so the depth
+sized for the RTL is enough for both.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,7 +53,7 @@ from . import cost
 from .assign import load_lower_bound, pigeonhole_bound
 from .groups import LaneLayout, lane_layout
 from .layer import PIXEL_OVERHEAD_CYCLES, tile_masks
-from .options import Granularity
+from .options import Granularity, WeightMemory
 
 DEFAULT_ACT_BITS = 8
 
@@ -62,7 +77,7 @@ class MacLayer:
     layout: LaneLayout
     shape: cost.MacShape
     out_pixels: int
-    weight_kind: str
+    weight_kind: WeightKind
     stream: int  # cycles of its input and output streams (pixels), whichever is larger
 
     @cached_property
@@ -115,7 +130,7 @@ class MacLayer:
         return cost.dram_cycles(self.weight_bits(p, granularity) * self.out_pixels, bits_per_cycle)
 
     def resources(self, p: int, granularity: Granularity, family: Family,
-                  weight_mem: str = "bram") -> cost.Resources:
+                  weight_mem: WeightMemory = WeightMemory.BRAM) -> cost.Resources:
         """Estimated cost at P: every PE holds its share of the words and rows."""
         words = self.words_per_pe(p, granularity)
         return cost.mac_engine_cost(self.shape, [words] * p, [-(-self.rows // p)] * p, family,
@@ -143,36 +158,90 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
     a: MacAttrs = node.attrs
     src = graph.node(node.inputs[0])
     layout = lane_layout(a, simd)
-    window = node.op is Op.CONV2D and (a.kernel != (1, 1) or a.stride != (1, 1) or any(a.padding))
     w = a.weights
     shape = cost.MacShape(
         simd=simd, act_bits=_bits(src), out_bits=_bits(node), acc_bits=acc_bits(a, src),
         weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
         in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
-        kernel=a.kernel, window=window)
+        kernel=a.kernel, window=needs_window(node))
     stream = cost.stream_cycles(src.shape, node.shape)
     return MacLayer(node.name, node.op.value, node.inputs, layout, shape, cost.pixels(node.shape),
-                    w.kind.value, stream)
+                    w.kind, stream)
 
 
-def fill_pixels(graph: Graph, node: Node) -> int:
-    """Pixels an engine holds back before its first output (module docstring)."""
-    if node.op in (Op.CONV2D, Op.MAXPOOL, Op.AVGPOOL) and len(graph.node(node.inputs[0]).shape) == 3:
-        kh, kw = node.attrs.kernel
-        return (kh // 2) * graph.node(node.inputs[0]).shape[1] + kw // 2 + 1
-    return 1
+EDGE_FIFO_DEPTH = 2   # pixels of every FIFO between two engines (both backends)
+SKIP_MARGIN = 4       # pixels an Add's skip FIFO holds beyond the arrival difference
 
 
-def delays(graph: Graph) -> dict[str, int]:
-    out: dict[str, int] = {}
+def needs_window(node: Node) -> bool:
+    """Whether the engine of `node` has a window unit: pools always, a Conv unless it is
+    1x1 with stride 1 and no padding (then each pixel is its own input vector)."""
+    if node.op in (Op.MAXPOOL, Op.AVGPOOL):
+        return True
+    a = node.attrs
+    return node.op is Op.CONV2D and (a.kernel != (1, 1) or a.stride != (1, 1) or any(a.padding))
+
+
+def window_rows(h: int, kh: int, sy: int, ho: int) -> int:
+    """Rows of the RTL window unit's ring (`tri_window.sv`): enough that input never
+    waits for the reader within a frame (KH + SY) or across a frame boundary."""
+    return max(kh + sy, h + kh - (ho - 1) * sy, 1)
+
+
+def hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """(H, W, C) of a channels-last tensor; a vector (C,) is one pixel, (1, 1, C)."""
+    return (shape[0], shape[1], shape[2]) if len(shape) == 3 else (1, 1, shape[0])
+
+
+def held_pixels(graph: Graph, node: Node) -> int:
+    """Pixels the engine of `node` holds as built, input FIFO included (module docstring)."""
+    if node.op is Op.INPUT:
+        return 0
+    src = graph.node(node.inputs[0])
+    held = 2
+    if needs_window(node):
+        h, w, _ = hwc(src.shape)
+        held += window_rows(h, node.attrs.kernel[0], node.attrs.stride[0], hwc(node.shape)[0]) * w
+    if node.op.is_mac:
+        held += cost.COLLECTOR_BANKS + 2
+    if node.op in (Op.GLOBALAVGPOOL, Op.FLATTEN):
+        held += cost.pixels(src.shape)
+    return held + EDGE_FIFO_DEPTH
+
+
+@dataclass(frozen=True)
+class SkipFifo:
+    """The skip FIFO of an Add: which operand waits in it, and its depth in pixels."""
+
+    operand: int   # index into the Add's inputs of the operand that arrives first
+    depth: int
+
+
+def skip_fifos(graph: Graph) -> dict[str, SkipFifo]:
+    """The skip FIFO of every Add, by node name (module docstring): the one owner of
+    its depth, used by the HLS and RTL backends and by the cost model."""
+    arrival: dict[str, int] = {}
+    out: dict[str, SkipFifo] = {}
     for n in graph.nodes:
-        base = max((out[i] for i in n.inputs), default=0)
-        out[n.name] = base + (0 if n.op is Op.INPUT else fill_pixels(graph, n))
+        arrival[n.name] = max((arrival[i] for i in n.inputs), default=0) + held_pixels(graph, n)
+        if n.op is Op.ADD:
+            a, b = (arrival[i] for i in n.inputs)
+            out[n.name] = SkipFifo(0 if a < b else 1, abs(a - b) + SKIP_MARGIN)
     return out
 
 
+def sum_bits(graph: Graph, node: Node) -> int:
+    """Accumulator width of a pool or global average pool: the signed width of
+    (values summed) * max|x| (DESIGN §2)."""
+    src = graph.node(node.inputs[0])
+    if node.op is Op.GLOBALAVGPOOL:
+        return signed_width(cost.pixels(src.shape) * _max_abs(src))
+    k = node.attrs.kernel
+    return signed_width(k[0] * k[1] * _max_abs(src))
+
+
 def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
-                 delay: dict[str, int]) -> FixedEngine | None:
+                 skips: dict[str, SkipFifo]) -> FixedEngine | None:
     """Cost of a non-MAC engine, or None for the input node (the input port is `ports`)."""
     if node.op is Op.INPUT:
         return None
@@ -183,14 +252,12 @@ def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
         res = cost.gather_cost(src.shape, a_bits, family)
     elif node.op in (Op.MAXPOOL, Op.AVGPOOL):
         k = node.attrs.kernel
-        acc = signed_width(k[0] * k[1] * _max_abs(src))
-        res = cost.pool_cost(src.shape, k, a_bits, acc, o_bits, simd, node.op is Op.AVGPOOL, family)
+        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits, simd, node.op is Op.AVGPOOL, family)
     elif node.op is Op.GLOBALAVGPOOL:
-        acc = signed_width(math.prod(src.shape[:-1]) * _max_abs(src))
-        res = cost.gap_cost(src.shape[-1], acc, o_bits, simd, family)
+        res = cost.gap_cost(src.shape[-1], sum_bits(graph, node), o_bits, simd, family)
     elif node.op is Op.ADD:
-        gap = abs(delay[node.inputs[0]] - delay[node.inputs[1]]) + 1
-        res = cost.add_cost(a_bits, o_bits, simd, gap * -(-node.shape[-1] // simd), family)
+        words = skips[node.name].depth * -(-node.shape[-1] // simd)
+        res = cost.add_cost(a_bits, o_bits, simd, words, family)
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
         res = cost.requant_cost(a_bits, o_bits, simd, family)
     return FixedEngine(node.name, node.op.value, node.inputs, cycles, res)

@@ -21,8 +21,9 @@ from ..ir.ops import Op
 from . import cost
 from .folding import Folding, fold, max_throughput, min_pe, not_fitting
 from .layer import LayerSchedule, schedule_layer
-from .model import IN_PORT, OUT_PORT, FixedEngine, MacLayer, delays, fixed_engine, mac_layer, ports
-from .options import Granularity, check_simd
+from .model import (IN_PORT, OUT_PORT, FixedEngine, MacLayer, fixed_engine, mac_layer, ports,
+                    skip_fifos)
+from .options import Granularity, WeightMemory, check_simd
 
 SCHEMA_VERSION = 1
 # The search folds on estimates (balanced loads); if the real schedules come out
@@ -121,10 +122,10 @@ def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
     layers = [mac_layer(graph, n, s) for n in graph.macs()]
     if not layers:
         raise ModelError(f"model '{graph.name}' has no Conv or Dense layer to schedule")
-    delay = delays(graph)
+    skips = skip_fifos(graph)
     port_in, port_out = ports(graph)
     fixed = [port_in] + [e for n in graph.nodes if not n.op.is_mac and
-                         (e := fixed_engine(graph, n, s, board.family, delay)) is not None] + [port_out]
+                         (e := fixed_engine(graph, n, s, board.family, skips)) is not None] + [port_out]
     for margin in MARGINS:
         folding = fold(layers, fixed, board, granularity, pe=pe, target_fps=target_fps, margin=margin)
         scheds = {l.name: _schedule(l, folding.pe[l.name], granularity, board,
@@ -149,14 +150,14 @@ def _check_options(pe, target_fps) -> None:
 
 
 def _schedule(layer: MacLayer, p: int, gran: Granularity, board: Board,
-              weight_memory: str = "bram") -> LayerSchedule:
+              weight_memory: WeightMemory = WeightMemory.BRAM) -> LayerSchedule:
     sched = schedule_layer(layer.layout, p, name=layer.name, op=layer.op,
                            weight_kind=layer.weight_kind, weight_bits=layer.shape.weight_bits,
                            out_pixels=layer.out_pixels, granularity=gran)
-    if weight_memory == "bram":
+    if weight_memory is WeightMemory.BRAM:
         return sched
     dram = 0
-    if weight_memory == "dram":  # every output pixel re-reads the PE programs
+    if weight_memory is WeightMemory.DRAM:  # every output pixel re-reads the PE programs
         dram = cost.dram_cycles(sched.rom_bits * sched.out_pixels, board.dram_bits_per_cycle)
     return dataclasses.replace(sched, weight_memory=weight_memory, dram_cycles=dram)
 

@@ -24,6 +24,14 @@ class Granularity(enum.Enum):
     TILE = "tile"
 
 
+class WeightMemory(enum.Enum):
+    """Where a Conv/Dense engine's PE programs live (chosen by the folding search)."""
+
+    BRAM = "bram"   # fabric RAM (RAMB18/EBR), or LUTs for small ROMs
+    URAM = "uram"   # URAM288 blocks (UltraScale+)
+    DRAM = "dram"   # external memory, streamed through a read DMA
+
+
 def check_simd(s: int) -> int:
     """S must be a power of two in 1..MAX_SIMD (lanes are an adder tree of S inputs)."""
     if not isinstance(s, int) or isinstance(s, bool) or s < 1 or s > MAX_SIMD or s & (s - 1):

@@ -6,6 +6,7 @@ import pytest
 from tritium.board import Family
 from tritium.schedule import cost
 from tritium.schedule.cost import MacShape, Resources
+from tritium.schedule.options import WeightMemory
 
 
 def shape(ternary=True, s=16, a=8, acc=24, w=2, window=True):
@@ -83,9 +84,9 @@ def test_uram288_packs_narrow_words():
 
 
 def test_weight_rom_kinds():
-    assert cost.weight_rom(32, 5000, "bram", Family.XCUP) == cost.memory(32, 5000, Family.XCUP)
-    assert cost.weight_rom(32, 5000, "uram", Family.XCUP) == Resources(uram=1)
-    assert cost.weight_rom(32, 5000, "dram", Family.XCUP) == Resources(lut=32)  # 32-deep FIFO
+    assert cost.weight_rom(32, 5000, WeightMemory.BRAM, Family.XCUP) == cost.memory(32, 5000, Family.XCUP)
+    assert cost.weight_rom(32, 5000, WeightMemory.URAM, Family.XCUP) == Resources(uram=1)
+    assert cost.weight_rom(32, 5000, WeightMemory.DRAM, Family.XCUP) == Resources(lut=32)  # 32-deep FIFO
     assert cost.dram_reader(Family.XCUP) == Resources(lut=1500, ff=2000, bram18=4)
 
 

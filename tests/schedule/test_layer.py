@@ -85,7 +85,7 @@ def test_ternary_code_bits():
 
 def test_int8_words_multiplier_lanes(rng):
     w = rng.integers(-128, 128, size=(3, 20))
-    sched = schedule_layer(lane_layout(mac(w, WeightKind.INT, 8), 16), 1, weight_kind="int",
+    sched = schedule_layer(lane_layout(mac(w, WeightKind.INT, 8), 16), 1, weight_kind=WeightKind.INT,
                            weight_bits=8, op="dense")
     assert sched.items_per_row == 2 and sched.taps == 1
     words = sched.pe_words(0)

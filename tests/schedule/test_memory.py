@@ -12,6 +12,7 @@ from tritium.errors import UnsupportedError
 from tritium.ir.types import Weights, WeightKind
 from tritium.schedule import schedule_network
 from tritium.schedule.model import IN_PORT, OUT_PORT, frame_cycles
+from tritium.schedule.options import WeightMemory
 
 from sched_helpers import group_pruned_ternary, tiny_net
 
@@ -68,7 +69,7 @@ def test_stream_costs_pixels_not_channel_beats():
 
 def test_everything_on_chip_when_it_fits():
     net = schedule_network(mlp(), load_board("zcu102"))
-    assert {l.weight_memory for l in net.layers} == {"bram"}
+    assert {l.weight_memory for l in net.layers} == {WeightMemory.BRAM}
     assert all(l.dram_cycles == 0 for l in net.layers)
 
 
@@ -76,7 +77,7 @@ def test_uram_holds_weights_when_bram_runs_out():
     b = board(bram18=40, uram=64, dram_gbps=0)
     net = schedule_network(mlp(), b, pe=1)
     mem = {l.name: l.weight_memory for l in net.layers}
-    assert mem["fc1"] == "uram"
+    assert mem["fc1"] is WeightMemory.URAM
     assert 0 < net.resources.uram <= b.usable()["uram"]
     assert not net.resources.over(b.usable())
 
@@ -85,7 +86,7 @@ def test_dram_streams_the_largest_dense_layer_first():
     b = board(bram18=40, uram=0)
     net = schedule_network(mlp(), b, pe=1)
     fc1 = net.layer("fc1")
-    assert fc1.weight_memory == "dram" and net.layer("conv").weight_memory == "bram"
+    assert fc1.weight_memory is WeightMemory.DRAM and net.layer("conv").weight_memory is WeightMemory.BRAM
     # weight bits per frame / DRAM bits per cycle: 19.2 GB/s * 0.8 at 200 MHz = 614.4 bits
     assert fc1.dram_cycles == math.ceil(fc1.rom_bits * fc1.out_pixels / 614.4)
     assert net.engine("fc1").cycles == max(fc1.cycles, 64, fc1.dram_cycles)
@@ -96,7 +97,7 @@ def test_dram_streams_the_largest_dense_layer_first():
 def test_max_throughput_streams_only_what_does_not_fit():
     small = board(bram18=40, uram=0)
     net = schedule_network(mlp(), small)
-    assert [l.name for l in net.layers if l.weight_memory == "dram"] == ["fc1"]
+    assert [l.name for l in net.layers if l.weight_memory is WeightMemory.DRAM] == ["fc1"]
     assert not net.resources.over(small.usable())
     for l in net.layers:
         assert l.cycles <= 1.05 * l.lower_bound
@@ -123,7 +124,7 @@ def test_schedule_json_keeps_weight_memory():
     from tritium.schedule import NetworkSchedule
     net = schedule_network(mlp(), board(bram18=40, uram=0), pe=1)
     back = NetworkSchedule.from_json(net.to_json())
-    assert back == net and back.layer("fc1").weight_memory == "dram"
+    assert back == net and back.layer("fc1").weight_memory is WeightMemory.DRAM
 
 
 @pytest.mark.slow
@@ -134,10 +135,10 @@ def test_vgg16_fits_zcu102_with_dram_weights():
     b = load_board("zcu102")
     net = schedule_network(lower(load_model("zoo:vgg16:density=0.25")), b)
     assert not net.resources.over(b.usable())
-    dram = [l.name for l in net.layers if l.weight_memory == "dram"]
+    dram = [l.name for l in net.layers if l.weight_memory is WeightMemory.DRAM]
     assert "fc1" in dram and "conv1" not in dram
     for l in net.layers:
         assert l.cycles <= 1.05 * l.lower_bound, l.name
         assert net.engine(l.name).cycles <= net.bottleneck.cycles
-    tern = [l for l in net.layers if l.weight_kind == "ternary"]
+    tern = [l for l in net.layers if l.weight_kind is WeightKind.TERNARY]
     assert sum(l.dense_cycles for l in tern) >= 3.5 * sum(l.cycles for l in tern)
