@@ -1,6 +1,7 @@
 """`tritium boards`: the shipped board profiles."""
 from __future__ import annotations
 
+from .. import schema
 from .common import emit_json
 
 
@@ -14,7 +15,7 @@ def run(args) -> int:
     from ..board import known_boards, load_board
     boards = [load_board(n) for n in known_boards()]
     if args.json:
-        emit_json({b.name: b.to_json() for b in boards})
+        emit_json(schema.stamp("boards", {"boards": {b.name: b.to_json() for b in boards}}))
         return 0
     from rich.console import Console
     from rich.table import Table

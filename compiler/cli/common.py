@@ -4,14 +4,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import OptionError
 from ..fileio import atomic_write
-from ..ir.graph import Graph
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -38,28 +35,15 @@ def _shape(text: str) -> tuple[int, ...]:
     return dims
 
 
-@dataclass(frozen=True)
-class Loaded:
-    float_graph: Graph     # FLOAT stage, just before lowering (the L0 view)
-    graph: Graph           # INTEGER stage
-
-
-def load(args) -> Loaded:
-    """Import MODEL (or a compiled OUTDIR's saved model) and lower it."""
-    from ..data import channels_last, load_dataset
-    from ..frontend import load_model
-    from ..passes import lower_integer, prepare, run_passes
-    if not 2 <= args.act_bits <= 16:
-        raise OptionError(f"--act-bits must be within 2..16, got {args.act_bits}")
-    g = load_model(args.model, input_shape=args.input_shape)
-    calib = None
-    if args.calibrate:
-        calib = channels_last(load_dataset(args.calibrate).x[:256])
-    prepared = prepare(g, calib=calib, weights=args.weights, act_bits=args.act_bits)
-    return Loaded(prepared, run_passes(prepared, [("lower_integer", lower_integer)]))
+def load(args):
+    """MODEL with the import options of `add_model_args`, lowered: a `tritium.api.Model`."""
+    from ..api import load as load_model
+    return load_model(args.model, input_shape=args.input_shape, weights=args.weights,
+                      calibrate=args.calibrate, act_bits=args.act_bits)
 
 
 def emit_json(obj) -> None:
+    """Print one JSON document (each carries its `schema_version`, `tritium.schema`)."""
     json.dump(obj, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
 

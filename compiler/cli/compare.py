@@ -14,14 +14,8 @@ def register(sub) -> None:
 def run(args) -> int:
     from rich.console import Console
 
-    from ..report.compare import compare_html, compare_table
-    from ..report.data import load_report
-    from ..fileio import atomic_write
+    from ..api import compare
     if len(args.reports) < 2:
         raise OptionError("compare needs two or more report.json files")
-    reports = [load_report(p) for p in args.reports]
-    labels = list(args.reports)
-    Console().print(compare_table(reports, labels))
-    if args.html:
-        atomic_write(args.html, compare_html(reports, labels))
+    Console().print(compare(args.reports, labels=list(args.reports), html=args.html).table())
     return 0

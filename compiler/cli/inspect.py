@@ -1,6 +1,7 @@
 """`tritium inspect MODEL`: layers, types and weight statistics."""
 from __future__ import annotations
 
+from .. import schema
 from ..ir.stats import model_stats
 from .common import add_model_args, emit_json, load
 
@@ -24,7 +25,7 @@ def run(args) -> int:
     g = m.graph
     stats = model_stats(g, args.simd)
     if args.json:
-        d = stats.to_dict()
+        d = schema.stamp("inspect", stats.to_dict())
         d.update(model=args.model, simd=args.simd, nodes=[_node(n) for n in g.nodes],
                  requant_error_lsb={n.name: n.attrs.requant.error_lsb for n in g.nodes
                                     if getattr(n.attrs, "requant", None) is not None})

@@ -8,19 +8,18 @@
   with random input gaps and output backpressure, and cycles per frame
   measured against the schedule model.
 
-Every level reports `level`, `n`, `accuracy` and `mismatches` (output values
-that differ from the golden model; 0 by definition at the golden level).
+Every level reports `level`, `n`, `accuracy` (a fraction, 0..1) and
+`mismatches` (output values that differ from the golden model; 0 by
+definition at the golden level). The work is `tritium.api.simulate`; `--json`
+prints its `SimResult.to_json()`, which carries `schema_version`.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from ..api import BACKEND_DIR, LEVELS
 from ..errors import OptionError
 from .common import add_model_args, emit_json, load, progress, save_npy, status
-
-LEVELS = ("golden", "csim", "rtl")
-BACKEND_DIR = {"csim": "hls", "rtl": "rtl"}
 
 
 def register(sub) -> None:
@@ -43,33 +42,21 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data import channels_last, fit_input, load_dataset
-    from ..ir.interp import run_float, run_golden
-    if args.jobs < 0:
-        raise OptionError(f"--jobs must be 0 (one per CPU) or a number of processes, got {args.jobs}")
-    if args.jobs != 1 and args.level != "csim":
-        raise OptionError("--jobs applies to --level csim only")
-    data = load_dataset(args.dataset).limit(args.limit)
-    outdir = _compiled(args) if args.level != "golden" else None
-    m = load(args)
-    x = channels_last(fit_input(data.x, m.graph.input.shape, data.name))
-    result = {"level": args.level, "model": args.model, "dataset": data.name, "n": int(len(x))}
+    from ..api import simulate
     if args.level == "golden":
-        with progress(len(x), "golden model") as advance:
-            out = run_golden(m.graph, x, progress=advance)
-        ref = _argmax(run_float(m.float_graph, x))
-        result.update(mismatches=0, float_accuracy=_acc(ref, data.y),
-                      float_agreement=float((ref == _argmax(out)).mean()))
+        target = load(args)
     else:
-        out = _run_design(args, outdir, m.graph, x, data.y, result)
-    result["accuracy"] = _acc(_argmax(out), data.y)
+        _compiled(args)
+        target = args.model
+    r = simulate(target, args.level, dataset=args.dataset, limit=args.limit, jobs=args.jobs,
+                 gaps=not args.no_gaps, progress=progress, step=status)
     if args.save_outputs:
-        save_npy(args.save_outputs, out)
+        save_npy(args.save_outputs, r.outputs)
     if args.json:
-        emit_json(result)
+        emit_json(r.to_json())
     else:
-        _print(result)
-    return 0 if result["mismatches"] == 0 else 1
+        _print(r.to_json())
+    return 0 if r.mismatches == 0 else 1
 
 
 def _compiled(args) -> Path:
@@ -85,48 +72,6 @@ def _compiled(args) -> Path:
             raise OptionError(f"--{flag.replace('_', '-')} applies when compiling; "
                               f"'{d}' already holds the compiled model")
     return d
-
-
-def _run_design(args, outdir: Path, graph, x, y, result: dict):
-    from tritium.sim.vectors import make_vectors
-    from ..errors import ModelError
-    meta = json.loads((outdir / "compile.json").read_text())
-    if meta.get("fingerprint") != graph.fingerprint():
-        raise ModelError(f"'{outdir}' was compiled from a different model or tritium version "
-                         "than the one saved in it; compile it again")
-    with status(f"golden model on {len(x)} inputs"):
-        vectors = make_vectors(graph, x)
-    if args.level == "csim":
-        from tritium.sim.csim import jobs_count, run_csim
-        with status("C-simulation: building with g++ (cached by content) and running every vector"):
-            r = run_csim(outdir / "hls", vectors, graph=graph, jobs=args.jobs)
-        result.update(mismatches=int(r.mismatches), mismatched_vectors=int(r.mismatched_vectors),
-                      first_mismatch=str(r.first_mismatch) if r.first_mismatch else None,
-                      build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3),
-                      jobs=jobs_count(args.jobs))
-    else:
-        from tritium.sim.rtl import run_rtl
-        gaps = not args.no_gaps
-        with status("RTL simulation: building with Verilator (cached by content) and running"):
-            r = run_rtl(outdir / "rtl", vectors, gaps=gaps, backpressure=gaps)
-        result.update(mismatches=int(r.mismatches), first_mismatch=r.first_mismatch,
-                      tlast_errors=int(r.tlast_errors),
-                      cycles_per_frame=float(r.cycles_per_frame),
-                      model_cycles_per_frame=int(r.model_cycles_per_frame),
-                      schedule_cycles_per_frame=int(r.schedule_cycles_per_frame),
-                      gaps=gaps, sim_seconds=round(r.sim_seconds, 3))
-        if r.tlast_errors:
-            result["mismatches"] += int(r.tlast_errors)
-    result["golden_accuracy"] = _acc(_argmax(vectors.y), y)
-    return r.outputs
-
-
-def _argmax(out):
-    return out.reshape(len(out), -1).argmax(1)
-
-
-def _acc(pred, y) -> float:
-    return float((pred == y).mean()) if len(pred) else 0.0
 
 
 def _print(r: dict) -> None:

@@ -1,6 +1,8 @@
 """`report.json`: the stable, versioned summary of a compile (DESIGN §6).
 
-Schema version 1:
+Schema version 1.0 (`tritium.schema`; a field added bumps the minor, a field
+removed, renamed or given new units bumps the major; `report/typed.py` mirrors
+every field and a test pins the round trip):
 
 - `layers[]`, one per Conv/Dense in graph order: `name, op, in_shape, out_shape, lane_axis,
   granularity, P, S, groups_total, groups_nonzero, density, load_min, load_max, pe_loads,
@@ -25,7 +27,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, schema
 from ..board import Board
 from ..errors import ModelError
 from ..ir.graph import Graph
@@ -34,7 +36,7 @@ from ..ir.types import WeightKind
 from ..schedule.network import NetworkSchedule
 from ..schedule.options import WeightMemory
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = schema.version("report")
 
 
 def _r(x: float) -> float:
@@ -98,12 +100,9 @@ def dumps(report: dict) -> str:
 
 
 def load_report(path: str | Path) -> dict:
-    """Read a report.json, checking its schema version."""
+    """Read a report.json, checking its schema version (`tritium.schema.check`)."""
     try:
         d = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise ModelError(f"cannot read report {path}: {e}") from None
-    if not isinstance(d, dict) or d.get("schema_version") != REPORT_SCHEMA_VERSION:
-        raise ModelError(f"{path} is not a tritium report.json of schema version "
-                         f"{REPORT_SCHEMA_VERSION}; recompile it with `tritium compile`")
-    return d
+    return schema.check("report", d, str(path))

@@ -1,8 +1,8 @@
 """Synthesize a compiled OUTDIR's RTL and record it (`tritium synth`).
 
-Writes OUTDIR/synth.json:
+Writes OUTDIR/synth.json (versioned, `tritium.schema` "synth"):
 
-    {"family", "yosys", "seconds", "top", "total": {lut, ff, carry, dsp, bram18, uram},
+    {"schema_version", "family", "yosys", "seconds", "top", "total": {lut, ff, carry, dsp, bram18, uram},
      "modules": {module: counts (hierarchical)}, "layers": {layer: counts of <layer>_engine}}
 
 and adds a `synth` section to OUTDIR/report.json (re-rendering report.html):
@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .. import schema
 from ..board import Family, load_board
 from ..errors import ModelError, ToolError
 from ..fileio import atomic_write
@@ -67,9 +68,10 @@ def synth_doc(stat: dict, family: Family, version: str, seconds: float) -> dict:
     # conv1_engine$tritium_top.u_conv1
     layers = {base[: -len("_engine")]: c.as_dict() for name, c in totals.items()
               if (base := name.split("$")[0]).endswith("_engine")}
-    return {"family": family.value, "yosys": version, "seconds": round(seconds, 1), "top": TOP,
-            "total": totals[TOP].as_dict(), "layers": dict(sorted(layers.items())),
-            "modules": {k: v.as_dict() for k, v in sorted(totals.items())}}
+    return schema.stamp("synth", {
+        "family": family.value, "yosys": version, "seconds": round(seconds, 1), "top": TOP,
+        "total": totals[TOP].as_dict(), "layers": dict(sorted(layers.items())),
+        "modules": {k: v.as_dict() for k, v in sorted(totals.items())}})
 
 
 def synth_section(report: dict, doc: dict) -> dict:

@@ -33,7 +33,7 @@ def test_outputs_byte_identical(compiled):
 
 def test_report_schema(compiled):
     rep = json.loads((compiled / "a" / "report.json").read_text())
-    assert rep["schema_version"] == 1
+    assert rep["schema_version"] == "1.0"
     assert NETWORK_KEYS <= set(rep["network"])
     assert rep["layers"] and all(LAYER_KEYS <= set(l) for l in rep["layers"])
     assert rep["network"]["board"] == "zcu102" and rep["network"]["clock_mhz"] == 200.0
@@ -62,7 +62,8 @@ def test_compare(compiled, capsys):
 def test_boards_lists_all(capsys):
     assert main(["boards", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
-    assert d["zcu102"]["bram18"] == 1824 and len(d) == 7
+    assert d["schema_version"] == "1.0"
+    assert d["boards"]["zcu102"]["bram18"] == 1824 and len(d["boards"]) == 7
 
 
 @pytest.mark.parametrize("argv,msg", [
