@@ -228,6 +228,21 @@ class Machine:
     output_reader: Edge                # the FIFO into the output port
     engines: tuple[Engine, ...]
 
+    @property
+    def in_tdata_bits(self) -> int:
+        """Input port TDATA: one pixel's codes, rounded up to whole bytes."""
+        return byte_bits(self.input.width)
+
+    @property
+    def out_tdata_bits(self) -> int:
+        """Output port TDATA: one value, rounded up to whole bytes."""
+        return byte_bits(self.output.bits)
+
+
+def byte_bits(bits: int) -> int:
+    """`bits` rounded up to a whole number of bytes (AXI4-Stream TDATA)."""
+    return 8 * -(-bits // 8)
+
 
 
 # --------------------------------------------------------------------------- lowering

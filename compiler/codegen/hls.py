@@ -359,10 +359,9 @@ DISPATCH = {EngineKind.MAC: _Builder.mac, EngineKind.MAXPOOL: _Builder.maxpool,
 
 # --------------------------------------------------------------------------- context
 
-def _port(a: Act, per_pixel: bool) -> dict:
-    bits = a.width if per_pixel else a.bits
+def _port(a: Act, tdata_bits: int) -> dict:
     return {"pixels": a.pixels, "c": a.channels, "bits": a.bits, "signed": int(a.signed),
-            "act_t": c_type(a.qtype), "w": 8 * -(-bits // 8), "size": a.size, "shape": list(a.shape)}
+            "act_t": c_type(a.qtype), "w": tdata_bits, "size": a.size, "shape": list(a.shape)}
 
 
 def _unsupported(n: Node) -> UnsupportedError:
@@ -395,7 +394,7 @@ def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=No
         "header": header(m.fingerprint), "hash_header": header(m.fingerprint, "#"),
         "top": top, "model_hash": m.fingerprint, "part": part, "clock_mhz": f"{float(clock_mhz):g}",
         "period_ns": f"{period:.4f}".rstrip("0").rstrip("."),
-        "in_port": _port(m.input, True), "out_port": _port(m.output, False),
+        "in_port": _port(m.input, m.in_tdata_bits), "out_port": _port(m.output, m.out_tdata_bits),
         "engines": b.engines, "streams": b.streams,
         "n_vectors": None if vectors is None else int(vectors.n),
         "layers": [{"id": namer(e.name), "op": e.op.value} for e in m.engines if e.kind is EngineKind.MAC],

@@ -51,10 +51,6 @@ LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri
            "tri_axis_in.sv", "tri_axis_out.sv")
 
 
-def byte_width(bits: int) -> int:
-    return 8 * -(-bits // 8)
-
-
 def clog2(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
@@ -238,7 +234,7 @@ def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[s
     order = list(tensors)
     ctx = {"top": TOP, "input": inp, "output": outp, "engines": engines,
            "forks": [forks[k] for k in sorted(forks, key=order.index)],
-           "in_tw": byte_width(inp.width), "out_tw": byte_width(outp.bits),
+           "in_tw": machine.in_tdata_bits, "out_tw": machine.out_tdata_bits,
            "banks": COLLECTOR_BANKS, "bank_bits": BANK_BITS, "out_depth": machine.output_reader.depth}
     return ctx, files
 

@@ -58,7 +58,7 @@ def _layers(net: NetworkSchedule, graph: Graph) -> list[dict]:
         node = graph.node(l.name)
         loads = [p.load for p in l.pes]
         out.append({
-            "name": l.name, "op": l.op, "in_shape": list(graph.node(node.inputs[0]).shape),
+            "name": l.name, "op": l.op.value, "in_shape": list(graph.node(node.inputs[0]).shape),
             "out_shape": list(node.shape), "lane_axis": l.lane_axis.value,
             "granularity": l.granularity.value, "P": l.pe, "S": l.simd,
             "groups_total": l.groups_total, "groups_nonzero": l.groups_nonzero,

@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import UnsupportedError
 from .assign import assign_rows, load_lower_bound, round_robin
 from .groups import LaneLayout
+from ..ir.ops import Op
 from ..ir.types import WeightKind
 from .options import Granularity, LaneAxis, WeightMemory, check_pe
 from .pack import mask_items, pack_masks, pack_words, unpack_words, word_hex_digits
@@ -62,7 +63,7 @@ class LayerSchedule:
     """Schedule of one Conv/Dense layer; see the module docstring for the program order."""
 
     name: str
-    op: str
+    op: Op
     lane_axis: LaneAxis
     granularity: Granularity
     pe: int
@@ -162,7 +163,7 @@ class LayerSchedule:
     # ---- JSON ----
     def to_json(self) -> dict:
         d = {k: getattr(self, k) for k in _SCALARS}
-        d.update(weight_kind=self.weight_kind.value, weight_memory=self.weight_memory.value,
+        d.update(op=self.op.value, weight_kind=self.weight_kind.value, weight_memory=self.weight_memory.value,
                  dram_cycles=self.dram_cycles,
                  lane_axis=self.lane_axis.value, granularity=self.granularity.value,
                  row_items=list(self.row_items), summary=self.summary(),
@@ -172,7 +173,7 @@ class LayerSchedule:
     @staticmethod
     def from_json(d: dict) -> "LayerSchedule":
         return LayerSchedule(
-            **{k: d[k] for k in _SCALARS}, weight_kind=WeightKind(d["weight_kind"]),
+            **{k: d[k] for k in _SCALARS}, op=Op(d["op"]), weight_kind=WeightKind(d["weight_kind"]),
             lane_axis=LaneAxis(d["lane_axis"]),
             granularity=Granularity(d["granularity"]), row_items=tuple(d["row_items"]),
             pes=tuple(PeProgram.from_json(p) for p in d["pes"]),
@@ -180,7 +181,7 @@ class LayerSchedule:
             dram_cycles=d.get("dram_cycles", 0))
 
 
-_SCALARS = ("name", "op", "pe", "simd", "rows", "items_per_row", "taps", "weight_bits",
+_SCALARS = ("name", "pe", "simd", "rows", "items_per_row", "taps", "weight_bits",
             "out_pixels", "lpt_max_load")
 
 
@@ -195,7 +196,7 @@ def check_weights_on_chip(layers, backend: str) -> None:
                 "groups) so that every layer's weights stay on chip")
 
 
-def schedule_layer(layout: LaneLayout, pe: int, *, name: str = "", op: str = "conv2d",
+def schedule_layer(layout: LaneLayout, pe: int, *, name: str = "", op: Op = Op.CONV2D,
                    weight_kind: WeightKind = WeightKind.TERNARY, weight_bits: int = 2,
                    out_pixels: int = 1,
                    granularity: Granularity = Granularity.PE) -> LayerSchedule:

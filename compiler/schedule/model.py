@@ -72,7 +72,7 @@ class MacLayer:
     """A Conv/Dense engine whose P is still open."""
 
     name: str
-    op: str
+    op: Op
     inputs: tuple[str, ...]
     layout: LaneLayout
     shape: cost.MacShape
@@ -165,7 +165,7 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
         in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
         kernel=a.kernel, window=needs_window(node))
     stream = cost.stream_cycles(src.shape, node.shape)
-    return MacLayer(node.name, node.op.value, node.inputs, layout, shape, cost.pixels(node.shape),
+    return MacLayer(node.name, node.op, node.inputs, layout, shape, cost.pixels(node.shape),
                     w.kind, stream)
 
 

@@ -184,7 +184,7 @@ def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) ->
         sc = scheds[l.name]
         res = cost.mac_engine_cost(l.shape, sc.words_per_pe(), [len(p.rows) for p in sc.pes],
                                    board.family, sc.weight_memory)
-        engines[l.name] = FixedEngine(l.name, l.op, l.inputs, _engine_cycles(l, sc), res)
+        engines[l.name] = FixedEngine(l.name, l.op.value, l.inputs, _engine_cycles(l, sc), res)
     ordered = ([engines[IN_PORT]] + [engines[n.name] for n in graph.nodes if n.name in engines
                                      and n.name not in (IN_PORT, OUT_PORT)] + [engines[OUT_PORT]])
     costs = tuple(EngineCost(e.name, e.op, _upstream(graph, e.inputs, engines), e.cycles, e.resources)

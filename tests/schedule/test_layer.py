@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tritium.errors import OptionError, UnsupportedError
+from tritium.ir.ops import Op
 from tritium.ir.types import WeightKind
 from tritium.schedule.groups import choose_lane_axis, lane_layout
 from tritium.schedule.layer import LayerSchedule, schedule_layer
@@ -86,7 +87,7 @@ def test_ternary_code_bits():
 def test_int8_words_multiplier_lanes(rng):
     w = rng.integers(-128, 128, size=(3, 20))
     sched = schedule_layer(lane_layout(mac(w, WeightKind.INT, 8), 16), 1, weight_kind=WeightKind.INT,
-                           weight_bits=8, op="dense")
+                           weight_bits=8, op=Op.DENSE)
     assert sched.items_per_row == 2 and sched.taps == 1
     words = sched.pe_words(0)
     assert len(sched.pes[0].words) == 32 * len(words)
