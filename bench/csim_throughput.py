@@ -2,10 +2,11 @@
 
     python bench/csim_throughput.py [--n 256] [--board zcu104] [MODEL ...]
 
-For each model (default: zoo:cnn-digits and zoo:resnet8): lower, schedule,
-generate the HLS project, then time the golden model on N random inputs, the
-g++ build (into a fresh cache, so it is a real build) and the C-simulation of
-the same N vectors. Prints one line per model; checks the outputs agree.
+For each model (default: zoo:cnn-digits and zoo:resnet8): `tritium.compile`
+with the HLS backend (in memory), then time the golden model on N random
+inputs, the g++ build (into a fresh cache, so it is a real build) and the
+C-simulation of the same N inputs (`Design.simulate`). Prints one line per
+model; checks the outputs agree.
 """
 from __future__ import annotations
 
@@ -20,27 +21,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import tritium  # noqa: E402
 from tritium.board import load_board  # noqa: E402
-from tritium.codegen.hls import generate_hls  # noqa: E402
+from tritium.data import Dataset  # noqa: E402
 from tritium.errors import TritiumError  # noqa: E402
-from tritium.frontend import load_model  # noqa: E402
 from tritium.ir.interp import run_golden  # noqa: E402
-from tritium.passes import lower  # noqa: E402
-from tritium.schedule import schedule_network  # noqa: E402
-from tritium.sim.csim import run_csim  # noqa: E402
-from tritium.sim.vectors import make_vectors  # noqa: E402
 
 
 def bench(spec: str, n: int, board) -> str:
-    g = lower(load_model(spec))
-    s = schedule_network(g, board)
+    design = tritium.compile(spec, board=board, backend="hls")
+    g = design.model.graph
     x = np.random.default_rng(0).uniform(0, 1, (n,) + g.input.shape)
     t0 = time.perf_counter()
     run_golden(g, x)
     golden_s = time.perf_counter() - t0
-    v = make_vectors(g, x)
-    plan = generate_hls(g, s, part=board.part, clock_mhz=board.clock_mhz, vectors=v)
-    r = run_csim(plan, v)
+    nchw = x.transpose(0, 3, 1, 2) if x.ndim == 4 else x     # datasets are in the model's layout
+    r = design.simulate("csim", dataset=Dataset("random", nchw, np.zeros(n, np.int64)))
     status = "exact" if r.mismatches == 0 else f"{r.mismatches} MISMATCHES ({r.first_mismatch})"
     return (f"{spec:<16} n={n:<5} golden {n / golden_s:9.1f} img/s | C-sim {n / r.run_seconds:9.1f} img/s, "
             f"build {r.build_seconds:5.1f} s | {status}")

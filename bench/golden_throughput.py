@@ -28,13 +28,13 @@ def _timed(fn, *args) -> float:
 
 def measure(spec: str, n: int, batch: int, seed: int = 0) -> dict:
     import torch
-    from tritium.frontend import load_model
+
+    import tritium
     from tritium.ir.interp import run_golden
     from tritium.ir.torch_interp import GraphModule
-    from tritium.passes import lower_integer, prepare, run_passes
     torch.set_num_threads(1)
-    g = prepare(load_model(spec))
-    gi = run_passes(g, [("lower_integer", lower_integer)])
+    model = tritium.load(spec)
+    g, gi = model.float_graph, model.graph
     x = np.random.default_rng(seed).normal(0, 1, (n,) + g.input.shape)
     module = GraphModule(g).eval()
     xt = torch.tensor(x.transpose(0, 3, 1, 2) if x.ndim == 4 else x, dtype=torch.float32)

@@ -79,10 +79,9 @@ def rtl(n: int) -> dict:
 
 
 def compression() -> dict:
-    from tritium.frontend import load_model
+    import tritium
     from tritium.ir.stats import model_stats
-    from tritium.passes import lower
-    s = model_stats(lower(load_model(DIGITS)), 16)
+    s = model_stats(tritium.load(DIGITS).graph, 16)
     return {"model": DIGITS, "compression_vs_fp32": round(s.fp32_bits / max(s.weight_bits, 1), 2),
             "ternary_fraction": round(s.ternary_fraction, 3)}
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import time
 
+import tritium
 from tritium.board import load_board
 from tritium.errors import BoardError
-from tritium.frontend import load_model
 from tritium.ir.types import WeightKind
-from tritium.passes import lower
 from tritium.schedule import schedule_network
 from tritium.schedule.options import WeightMemory
 
@@ -27,7 +26,7 @@ MODELS = ["zoo:resnet18:density=0.25", "zoo:vgg16:density=0.25"]
 
 def measure(spec: str, board, pe: int) -> dict:
     t0 = time.perf_counter()
-    graph = lower(load_model(spec))
+    graph = tritium.load(spec).graph
     try:
         net, fits = schedule_network(graph, board), "yes"
     except BoardError as e:
