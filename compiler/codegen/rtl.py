@@ -11,7 +11,10 @@ over the hand-written library `hls_templates/lib/rtl/` into a `Plan`
     rtl/rom/<layer>_pe<p>.hex   PE programs, one word per line ($readmemh)
     rtl/filelist.f          sources in compile order
     rtl/meta.json           top name, stream widths, beats per frame, cycle models
-    rtl/tb/input.hex, expected.hex, vectors.json   (with `vectors`) $readmemh test data
+
+The testbench (`sim/tb/tb_top.sv`) reads the golden vectors' own files
+(`OUTDIR/vectors/`, `tritium.sim.vectors`), as the HLS testbench does;
+`vectors`, when given, is only checked against the graph.
 
 A PE program word is, from the LSB: `S` lane weights, the slice of the input
 vector they read, `first` and `last` of a row, and the PE's local row index.
@@ -287,30 +290,8 @@ def generate_rtl(graph: Graph, schedule: NetworkSchedule, *, vectors=None) -> Pl
             "sources": sources}
     plan["rtl/meta.json"] = json.dumps(meta, indent=2, sort_keys=True) + "\n"
     if vectors is not None:
-        plan.update(vector_files(vectors, meta, prefix="rtl/tb"))
+        vectors.check_model(graph)
     return plan
-
-
-def vector_files(vectors, meta: dict, prefix: str) -> dict[str, str]:
-    """$readmemh images of golden vectors: one input beat / one output beat per line."""
-    x = np.asarray(vectors.x, dtype=np.int64).reshape(vectors.n, -1)
-    y = np.asarray(vectors.y, dtype=np.int64).reshape(vectors.n, -1)
-    bits = vectors.meta["input_bits"]
-    c = vectors.meta["input_shape"][-1]
-    mask = (1 << bits) - 1
-    beats = (x & mask).reshape(vectors.n, -1, c)
-    lines = []
-    for img in beats:
-        for pix in img:
-            v = 0
-            for i, code in enumerate(pix):
-                v |= int(code) << (i * bits)
-            lines.append(f"{v:0{meta['in_tdata_bits'] // 4}x}\n")
-    omask = (1 << meta["out_tdata_bits"]) - 1
-    exp = "".join(f"{int(v) & omask:0{meta['out_tdata_bits'] // 4}x}\n" for v in y.ravel())
-    info = {"n": vectors.n, "in_beats": len(lines), "out_beats": int(y.size)}
-    return {f"{prefix}/input.hex": "".join(lines), f"{prefix}/expected.hex": exp,
-            f"{prefix}/vectors.json": json.dumps(info, sort_keys=True) + "\n"}
 
 
 def write_library_list() -> list[Path]:

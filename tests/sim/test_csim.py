@@ -90,6 +90,16 @@ def test_project_directory_and_cache(tmp_path):
     assert again.cached and again.build_seconds == 0.0 and again.binary == first.binary
 
 
+def test_a_damaged_cached_binary_is_rebuilt(tmp_path):
+    g = lower(random_graph(9))
+    plan, v = compile_graph(g, n=8)
+    first = run_csim(plan, v)
+    first.binary.write_bytes(first.binary.read_bytes()[:1000])    # e.g. a disk that filled up
+    again = run_csim(plan, v)
+    assert not again.cached and again.binary == first.binary
+    assert_exact(again, v)
+
+
 def test_jobs_run_contiguous_chunks_of_one_binary_and_merge_in_order():
     g = lower(random_graph(9))
     plan, v = compile_graph(g, n=37)
@@ -109,11 +119,14 @@ def test_jobs_run_contiguous_chunks_of_one_binary_and_merge_in_order():
 
 def test_build_flags_and_cache_key_follow_the_target(monkeypatch):
     from tritium.sim import csim
+    from tritium.sim.build import cache_key
     flags, target = csim.build_flags("g++")
     assert flags[:len(csim.CXXFLAGS)] == csim.CXXFLAGS
     assert ("-march=native" in flags) == bool(target)              # the flag iff the compiler takes it
+    assert csim.build_tool("g++") == ("g++", *flags, target)
     files = {"src/a.cpp": b"int x;", csim.MANIFEST: b"{}"}
-    assert csim.content_hash(files, "g++", flags, target) != csim.content_hash(files, "g++", flags, target + "x")
+    assert cache_key(files, ("g++", *flags, target)) != cache_key(files, ("g++", *flags, target + "x"))
+    assert cache_key(files, csim.build_tool("g++")) != cache_key(files, csim.build_tool("g++", trace=True))
     monkeypatch.setitem(csim._TARGETS, ("/bin/false", csim.NATIVE_FLAGS), None)
     assert "-march=native" not in csim.build_flags("/bin/false")[0]   # a compiler without the flag
 
