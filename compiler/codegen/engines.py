@@ -28,12 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
 from ..ir.interp import apply_requant
 from ..ir.ops import Op, Stage
 from ..ir.types import QType, Requant, WeightKind, signed_width
-from ..schedule.layer import LayerSchedule
+from ..schedule.layer import LayerSchedule, check_weights_on_chip
 from ..schedule.model import EDGE_FIFO_DEPTH, hwc, needs_window, skip_fifos, sum_bits, window_rows
 from ..schedule.options import LaneAxis, WeightMemory
 
@@ -244,7 +244,6 @@ def byte_bits(bits: int) -> int:
     return 8 * -(-bits // 8)
 
 
-
 # --------------------------------------------------------------------------- lowering
 
 def act(node: Node) -> Act:
@@ -332,9 +331,10 @@ def _params(graph: Graph, n: Node, sched: dict[str, LayerSchedule]) -> dict:
     return {}
 
 
-def describe(graph: Graph, schedule, unsupported) -> Machine:
+def describe(graph: Graph, schedule, backend: str) -> Machine:
     """The engine description of `graph` under `schedule` (a NetworkSchedule, or its
-    layers). `unsupported(node)` is the backend's error for an op with no engine."""
+    layers); `backend` names the code generator in error messages."""
+    check_weights_on_chip(getattr(schedule, "layers", schedule), backend)
     if graph.stage is not Stage.INTEGER:
         raise ModelError(f"model '{graph.name}' is not lowered; run tritium.passes.lower() first")
     layers = schedule.layers if hasattr(schedule, "layers") else schedule
@@ -355,7 +355,8 @@ def describe(graph: Graph, schedule, unsupported) -> Machine:
     engines = []
     for n in graph.nodes[1:]:
         if n.op not in KIND:
-            raise unsupported(n)
+            raise UnsupportedError(f"the {backend} backend has no engine for op '{n.op.value}' "
+                                   f"(node '{n.name}'); lower the model first")
         engines.append(Engine(KIND[n.op], n.name, n.op,
                               tuple(edge(i, n.name, k) for k, i in enumerate(n.inputs)), act(n),
                               **_params(graph, n, sched)))

@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import BoardError, ModelError, UnsupportedError
-from ..ir.graph import Graph, Node
+from ..errors import BoardError, ModelError
+from ..ir.graph import Graph
 from ..ir.types import QType
-from ..schedule.layer import LayerSchedule, check_weights_on_chip
+from ..schedule.layer import LayerSchedule
 from ..schedule.model import EDGE_FIFO_DEPTH
 from ..schedule.pack import mask_items, word_hex_digits
 from .engines import Act, Edge, Engine, EngineKind, Machine, RequantConsts, SliceMode, Window, describe
@@ -364,14 +364,9 @@ def _port(a: Act, tdata_bits: int) -> dict:
             "act_t": c_type(a.qtype), "w": tdata_bits, "size": a.size, "shape": list(a.shape)}
 
 
-def _unsupported(n: Node) -> UnsupportedError:
-    return UnsupportedError(f"the HLS backend has no engine for op '{n.op.value}' (node '{n.name}')")
-
-
 def build_context(g: Graph, schedule, *, part: str, clock_mhz: float, vectors=None) -> dict:
     """Plain values for the templates (see the module docstring)."""
-    check_weights_on_chip(getattr(schedule, "layers", schedule), "HLS")
-    m = describe(g, schedule, _unsupported)
+    m = describe(g, schedule, "HLS")
     namer = Namer(RESERVED)
     top = namer(g.name)
     b = _Builder(m, namer)

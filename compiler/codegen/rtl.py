@@ -32,10 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..ir.graph import Graph, Node
+from ..ir.graph import Graph
 from ..schedule import NetworkSchedule
 from ..schedule.cost import COLLECTOR_BANKS
-from ..schedule.layer import check_weights_on_chip
 from ..schedule.model import frame_cycles
 from .engines import (MULT_BITS, Act, Edge, Engine, EngineKind, MacParams, RequantConsts, SliceMode,
                       Window, describe, identity_requant)
@@ -208,15 +207,9 @@ ENGINE = {EngineKind.MAXPOOL: _pool_engine, EngineKind.AVGPOOL: _pool_engine,
 
 # --------------------------------------------------------------------------- graph
 
-def _unsupported(n: Node) -> UnsupportedError:
-    return UnsupportedError(f"the RTL backend has no engine for op '{n.op.value}' "
-                            f"(node '{n.name}'); lower the model first")
-
-
 def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[str, str]]:
     """The template context and the ROM files of the design."""
-    check_weights_on_chip(schedule.layers, "RTL")
-    machine = describe(graph, schedule, _unsupported)
+    machine = describe(graph, schedule, "RTL")
     namer = Namer(reserved={TOP, "tri", "clk", "rst_n"} | {f[:-3] for f in LIBRARY})
     tensors = {a.name: _tensor(namer(a.name), a) for a in [machine.input] + [e.out for e in machine.engines]}
     engines, files, forks = [], {}, {}
