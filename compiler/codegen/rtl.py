@@ -29,8 +29,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import UnsupportedError
 from ..ir.graph import Graph
 from ..schedule import NetworkSchedule
