@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--board", default="pynq-z2")
     ap.add_argument("--gaps", action="store_true", help="random input gaps and output backpressure")
     args = ap.parse_args()
-    os.environ.setdefault("TRITIUM_RTL_CACHE", tempfile.mkdtemp(prefix="tritium_bench_rtl_"))
+    os.environ.setdefault("TRITIUM_CACHE", tempfile.mkdtemp(prefix="tritium_bench_rtl_"))
     for spec in args.models:
         bench(spec, args.board, args.n, args.gaps)
 
