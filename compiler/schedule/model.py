@@ -49,6 +49,7 @@ from ..board import Family
 from ..ir.graph import Graph, Node
 from ..ir.ops import MacAttrs, Op
 from ..ir.types import WeightKind, signed_width
+from ..ir.verify import required_acc_bits
 from . import cost
 from .assign import load_lower_bound, pigeonhole_bound
 from .groups import LaneLayout, lane_layout
@@ -147,11 +148,7 @@ def _max_abs(node: Node) -> int:
 
 def acc_bits(attrs: MacAttrs, src: Node) -> int:
     """attrs.acc_bits if lowering set it, else DESIGN §2: signed width of max_m sum|w| * max|x|."""
-    if attrs.acc_bits:
-        return attrs.acc_bits
-    v = attrs.weights.values  # int8/int16/int64 codes: sum in int64, never widen the array
-    w = np.abs(v.reshape(v.shape[0], -1)).sum(axis=1, dtype=np.int64)
-    return signed_width(int(w.max(initial=0)) * _max_abs(src))
+    return attrs.acc_bits or required_acc_bits(attrs.weights, _max_abs(src))
 
 
 def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
