@@ -48,7 +48,7 @@ def _quiet_step(_message: str) -> ContextManager:
 
 # --------------------------------------------------------------------------- load
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     """A model ready to compile.
 
@@ -117,6 +117,8 @@ def _import(source, input_shape, name) -> tuple[str, Graph]:
         raise OptionError(f"cannot load a {type(source).__name__}: pass zoo:NAME, an .onnx path, a "
                           "compile OUTDIR, or a torch.nn.Module with input_shape=")
     from .frontend import load_model
+    if Path(source).is_dir() and (Path(source) / "compile.json").is_file():
+        _compile_meta(Path(source))             # refuse an OUTDIR of a newer tritium first
     return name or str(source), load_model(str(source), input_shape=input_shape)
 
 
@@ -130,7 +132,7 @@ def _calibration(calibrate):
 
 # --------------------------------------------------------------------------- compile
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Design:
     """A compiled design: the schedule, the typed report and the files.
 
@@ -273,6 +275,14 @@ def random_inputs(graph: Graph, n: int, seed: int = VECTOR_SEED) -> np.ndarray:
     return (codes * q.scale - a.pre_add) / a.pre_mul
 
 
+def _compile_meta(outdir: Path) -> dict:
+    """OUTDIR/compile.json, schema-checked."""
+    meta = read_json(outdir / "compile.json", "compile.json")
+    if isinstance(meta, dict) and "tritium" in meta:
+        meta.setdefault("schema_version", 1)    # written before compile.json was versioned
+    return schema.check("compile", meta, str(outdir / "compile.json"))
+
+
 def open_design(outdir) -> Design:
     """The design a `tritium compile -o OUTDIR` (or `compile(..., outdir=)`) wrote."""
     from .board import load_board
@@ -282,10 +292,7 @@ def open_design(outdir) -> Design:
     if not (d / "compile.json").is_file():
         raise OptionError(f"'{d}' is not a compile OUTDIR (no compile.json); make one with "
                           "`tritium compile MODEL --board B -o OUTDIR`")
-    meta = read_json(d / "compile.json", "compile.json")
-    if isinstance(meta, dict) and "tritium" in meta:
-        meta.setdefault("schema_version", 1)    # written before compile.json was versioned
-    schema.check("compile", meta, str(d / "compile.json"))
+    meta = _compile_meta(d)
     report = Report.from_json(d / "report.json")
     sched = read_json(d / "schedule.json", "schedule.json")
     schema.check("schedule", sched, str(d / "schedule.json"))
@@ -313,7 +320,7 @@ LEVEL_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SimResult:
     """One verification level on one dataset.
 
@@ -383,6 +390,9 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
         raise OptionError("--jobs applies to --level csim only")
     design = _design_for(target, level)
     model = design.model if design is not None else (target if isinstance(target, Model) else load(target))
+    if model is None:
+        raise ModelError(f"'{design.outdir}' was compiled without a backend, so it holds no model; "
+                         "simulate the original model, or compile again with a backend")
     data = (dataset if isinstance(dataset, Dataset) else load_dataset(dataset)).limit(limit)
     x = channels_last(fit_input(data.x, model.graph.input.shape, data.name))
     label = str(target) if isinstance(target, (str, Path)) else model.name

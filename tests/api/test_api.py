@@ -90,6 +90,11 @@ def test_newer_schema_is_refused(tmp_path):
     with pytest.raises(ModelError, match="schema 3.x"):
         tritium.open_design(out)
     assert main(["simulate", str(out), "--level", "csim", "--limit", "2"]) == 2
+    with pytest.raises(ModelError, match="upgrade tritium"):
+        tritium.load(out)
+    bare = tritium.open_design(tritium.compile("zoo:mlp-digits", board="pynq-z2", outdir=tmp_path / "b").outdir)
+    with pytest.raises(ModelError, match="without a backend"):
+        bare.simulate("golden")
 
 
 def test_compare_reports_designs_and_paths(tmp_path):
