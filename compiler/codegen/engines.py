@@ -32,12 +32,12 @@ from ..errors import ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
 from ..ir.interp import apply_requant
 from ..ir.ops import Op, Stage
-from ..ir.types import QType, Requant, WeightKind, signed_width
+from ..ir.types import REQUANT_MULT_BITS, QType, Requant, WeightKind, signed_width
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
 from ..schedule.model import EDGE_FIFO_DEPTH, hwc, needs_window, skip_fifos, sum_bits, window_rows
 from ..schedule.options import LaneAxis, WeightMemory
 
-MULT_BITS = 16   # requant M is a signed integer of at most 16 bits (DESIGN §2)
+MULT_BITS = REQUANT_MULT_BITS   # the requantizer's M field (DESIGN §2)
 
 
 class EngineKind(enum.Enum):

@@ -69,6 +69,9 @@ class TensorType:
         return f"{self.qtype if self.qtype else 'f32'}[{dims}]"
 
 
+REQUANT_MULT_BITS = 16   # a requantizer's M is a signed integer of this width (DESIGN §2)
+
+
 class WeightKind(enum.Enum):
     FLOAT = "float"
     TERNARY = "ternary"
@@ -175,7 +178,8 @@ class Requant:
         object.__setattr__(self, "bias", frozen_array(self.bias, np.int64))
         assert 0 <= self.shift <= 31, self.shift
         assert self.lo <= self.hi
-        assert np.all(np.abs(self.mult) < (1 << 15)), "M must fit a signed 16-bit integer"
+        assert np.all(np.abs(self.mult) < (1 << (REQUANT_MULT_BITS - 1))), \
+            f"M must fit a signed {REQUANT_MULT_BITS}-bit integer"
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Requant) and self.shift == other.shift

@@ -33,12 +33,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ..board import Family
+from ..ir.types import REQUANT_MULT_BITS
 from .options import WeightMemory
 
 LUTRAM_MAX_DEPTH = 128
 ENGINE_FILL_CYCLES = 8       # pipeline depth of an engine, counted once per engine in latency
 CONTROL_LUT, CONTROL_FF = 40, 32   # program counter, handshakes, per PE and per engine
-REQUANT_TABLE_BITS = 48      # per row: 16-bit M and a 32-bit B
+REQUANT_TABLE_BITS = REQUANT_MULT_BITS + 32   # per row: M and a 32-bit B
 
 # LUT bits of one LUT used as ROM/RAM, logic-LUT factor, DSP multiplier A-port width.
 LUT_BITS = {Family.XC7: 64, Family.XCUP: 64, Family.ECP5: 16}
@@ -204,7 +205,7 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
     FF = acc + O; table = memory(48, rows).
     """
     unit = Resources(lut=logic(m.acc_bits + 2 * m.out_bits, family), ff=m.acc_bits + m.out_bits,
-                     dsp=dsp_per_multiply(m.acc_bits, 16, family))
+                     dsp=dsp_per_multiply(m.acc_bits, REQUANT_MULT_BITS, family))
     return unit + memory(REQUANT_TABLE_BITS, rows, family)
 
 
@@ -355,7 +356,7 @@ def pool_formula(lanes: int, taps: int, act_bits: int, sum_bits: int, out_bits: 
     if not average:
         return Resources(lut=logic(lanes * (taps - 1) * act_bits, family))
     return Resources(lut=logic(lanes * (taps * sum_bits + 2 * out_bits), family),
-                     dsp=lanes * dsp_per_multiply(sum_bits, 16, family))
+                     dsp=lanes * dsp_per_multiply(sum_bits, REQUANT_MULT_BITS, family))
 
 
 def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Resources:
@@ -364,14 +365,14 @@ def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Res
     DSP = L*dsp(SUMW, 16)."""
     return Resources(lut=logic(lanes * (sum_bits + 2 * out_bits), family),
                      ff=lanes * (sum_bits + out_bits),
-                     dsp=lanes * dsp_per_multiply(sum_bits, 16, family))
+                     dsp=lanes * dsp_per_multiply(sum_bits, REQUANT_MULT_BITS, family))
 
 
 def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
     """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane,
     LUT = 2*L*O (shift and clamp), DSP = 2*L*dsp(A, 16)."""
     return Resources(lut=logic(2 * lanes * out_bits, family),
-                     dsp=2 * lanes * dsp_per_multiply(act_bits, 16, family))
+                     dsp=2 * lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
 def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
@@ -382,7 +383,7 @@ def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) ->
         lut = lanes * (act_bits + out_bits)
     else:
         lut = lanes * (out_bits + 4 * max(0, act_bits - 6))
-    return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, 16, family))
+    return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
 def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family) -> Resources:
