@@ -114,7 +114,7 @@ def _program(m: MacParams, p: int, sw: int) -> tuple[list[int], list[int]]:
     taps, n = ls.taps, ls.items_per_row
     rows = [r for r in ls.pes[p].rows if any(e[0] == r for e in entries)]
     local = {r: i for i, r in enumerate(rows)}
-    out, wb = [], ls.simd * ls.weight_bits
+    out, wb = [], ls.word_bits
     slice_of = {SliceMode.FLAT: lambda row, t, item: item,
                 SliceMode.CHANNEL: lambda row, t, item: t * n + item,
                 SliceMode.DEPTHWISE: lambda row, t, item: row * n + item}[m.slice_mode]
@@ -147,7 +147,7 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
         if not words:
             continue
         fname = f"{rom_prefix}_pe{p}.hex"
-        pw = ls.simd * ls.weight_bits + sw + 2 + rw_all
+        pw = ls.word_bits + sw + 2 + rw_all
         files[f"rtl/rom/{fname}"] = "".join(f"{w:0{-(-pw // 4)}x}\n" for w in words)
         pes.append({"index": p, "nwords": len(words), "nrows": len(rows), "rom": fname,
                     "row_m": pack([rq.mult[r] for r in rows], MULT_BITS),
@@ -162,7 +162,8 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
                     "row_b": pack([0], rq.bias_bits), "row_ch": pack([0], clog2(channels))})
     eng = {"kind": "mac", "module": f"{out.name}_engine",
            "window": _window(e.window, src.bits) if m.windowed else None, "kt": m.kernel_taps,
-           "mode": m.slice_mode.value, "nslice": m.nslice, "nitems": ls.items_per_row, "simd": ls.simd,
+           "mode": m.slice_mode.value, "nslice": m.nslice, "vec_lanes": m.nslice * ls.simd,
+           "nitems": ls.items_per_row, "simd": ls.simd,
            "sw": sw, "rw": rw_all, "ternary": int(m.ternary),
            "wb": ls.weight_bits, "acc": m.acc_bits, "m": channels, "cw": clog2(channels),
            "init": pack(rq.at_zero, out.bits),
@@ -176,8 +177,9 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
 def _pool_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
     is_max = e.kind is EngineKind.MAXPOOL
     rq = identity_requant(e.out.qtype, out.channels) if is_max else e.requant
-    return {"kind": "pool", "max": int(is_max), "window": _window(e.window, src.bits),
-            "kt": e.window.kh * e.window.kw, "sumw": e.sum_bits, "rq": _requant_params(rq)}
+    kt = e.window.kh * e.window.kw
+    return {"kind": "pool", "max": int(is_max), "window": _window(e.window, src.bits), "kt": kt,
+            "win_bits": kt * src.width, "sumw": e.sum_bits, "rq": _requant_params(rq)}
 
 
 def _gap_engine(e: Engine, src: Tensor, out: Tensor) -> dict:
