@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import schema
-from .common import emit_json
+from .common import console, emit_json
 
 
 def register(sub) -> None:
@@ -17,7 +17,6 @@ def run(args) -> int:
     if args.json:
         emit_json(schema.stamp("boards", {"boards": {b.name: b.to_json() for b in boards}}))
         return 0
-    from rich.console import Console
     from rich.table import Table
     t = Table(title="board profiles (boards/*.yaml)")
     for col in ("board", "part", "family", "LUT", "FF", "BRAM18", "URAM", "DSP", "MHz", "usable", "S",
@@ -27,5 +26,5 @@ def run(args) -> int:
         t.add_row(b.name, b.part, b.family.value, f"{b.lut:,}", f"{b.ff:,}", f"{b.bram18:,}",
                   f"{b.uram:,}", f"{b.dsp:,}", f"{b.clock_mhz:g}", f"{b.usable_fraction:.0%}",
                   str(b.simd), b.source)
-    Console().print(t)
+    console().print(t)
     return 0

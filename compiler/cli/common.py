@@ -42,6 +42,19 @@ def load(args):
                       calibrate=args.calibrate, act_bits=args.act_bits)
 
 
+# Columns of a console that is not a terminal: rich fits its tables to the width, and at
+# its default of 80 columns it cuts every cell of a wide table to "co…".
+UNCUT_WIDTH = 10_000
+
+
+def console():
+    """A rich console on stdout: the window's width on a terminal; anywhere else (a pipe,
+    a file, CI logs) wide enough that tables keep every cell whole and lines do not wrap."""
+    from rich.console import Console
+    c = Console()
+    return c if c.is_terminal else Console(width=UNCUT_WIDTH)
+
+
 def emit_json(obj) -> None:
     """Print one JSON document (each carries its `schema_version`, `tritium.schema`)."""
     json.dump(obj, sys.stdout, indent=2, sort_keys=True)

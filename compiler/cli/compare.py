@@ -12,10 +12,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from rich.console import Console
-
     from ..api import compare
+    from .common import console
     if len(args.reports) < 2:
         raise OptionError("compare needs two or more report.json files")
-    Console().print(compare(args.reports, labels=list(args.reports), html=args.html).table())
+    console().print(compare(args.reports, labels=list(args.reports), html=args.html).table())
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import schema
 from ..ir.stats import model_stats
-from .common import add_model_args, emit_json, load
+from .common import add_model_args, console, emit_json, load
 
 
 def register(sub) -> None:
@@ -44,7 +44,6 @@ def _node(n) -> dict:
 
 
 def _print(args, g, stats) -> None:
-    from rich.console import Console
     from rich.table import Table
     t = Table(title=f"{args.model}: {len(g.nodes)} nodes, {len(stats.layers)} MAC layers "
                     f"(PE groups at S={args.simd})")
@@ -56,7 +55,7 @@ def _print(args, g, stats) -> None:
         t.add_row(s.name, s.op, "x".join(map(str, s.in_shape)), "x".join(map(str, s.out_shape)),
                   s.weights, f"{s.params:,}", f"{s.zero_fraction:.1%}", f"{s.group_density:.3f}",
                   f"{s.macs:,}", f"{s.adds:,}", f"{rq.error_lsb:.3g}")
-    c = Console()
+    c = console()
     c.print(t)
     kb = stats.weight_bits / 8 / 1024
     c.print(f"parameters {stats.params:,}; weights {stats.weight_bits:,} bits ({kb:,.1f} KiB), "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import emit_json
+from .common import console, emit_json
 
 
 def register(sub) -> None:
@@ -50,7 +50,6 @@ def _simd(outdir: Path) -> int:
 
 
 def _print(doc: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
     t = Table(title=f"synthesized for {doc['family']} (yosys {doc['yosys']}, {doc['seconds']} s)")
     keys = list(doc["total"])
@@ -60,9 +59,9 @@ def _print(doc: dict) -> None:
     rows = [(f"{name}_engine", c) for name, c in doc["layers"].items()] + [("total", doc["total"])]
     for name, c in rows:
         t.add_row(name, *(f"{c[k]:,}" for k in keys))
-    Console().print(t)
+    console().print(t)
     if "lanes" in doc:
         lanes = doc["lanes"]
-        Console().print(f"lane bank S={lanes['simd']}: ternary {lanes['ternary']['lut']} LUT, "
+        console().print(f"lane bank S={lanes['simd']}: ternary {lanes['ternary']['lut']} LUT, "
                         f"int8 (LUT-only) {lanes['int8']['lut']} LUT; ternary_vs_int8_lut_ratio "
                         f"{lanes['ternary_vs_int8_lut_ratio']}")

@@ -23,3 +23,12 @@ def test_piped_summary_has_whole_names_and_numbers(tmp_path):
             assert value in line.split(), (value, line)
     assert f"{rep['network']['fps']:,.1f} fps" in text
     assert any(l.startswith("wrote ") for l in lines)
+
+
+def test_other_tables_keep_whole_cells_when_piped():
+    env = {**os.environ, "COLUMNS": "80"}
+    for argv, whole in ((["inspect", "zoo:cnn-digits"], ["requant err (lsb)", "294,912", "ternary"]),
+                        (["boards"], ["xcu250-figd2104-2L-e", "alveo-u250"])):
+        text = subprocess.run([sys.executable, "-m", "tritium", *argv], capture_output=True, text=True,
+                              env=env, check=True).stdout
+        assert "…" not in text and all(w in text for w in whole), text
