@@ -80,7 +80,7 @@ def _network(net: NetworkSchedule, board: Board) -> dict:
             "board": board.name, "part": board.part, "clock_mhz": net.clock_mhz,
             "dram_gbps": board.dram_gbps,
             "dram_layers": [l.name for l in net.layers if l.weight_memory is WeightMemory.DRAM],
-            "granularity": net.granularity.value, "mode": net.mode,
+            "granularity": net.granularity.value, "mode": net.mode.value,
             "sparse_cycles": sparse, "dense_cycles": dense,
             "sparse_speedup": _r(dense / sparse) if sparse else None,
             "usable": board.usable(), "available": board.totals()}

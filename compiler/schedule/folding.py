@@ -38,7 +38,7 @@ from ..errors import BoardError
 from . import cost
 from .layer import PIXEL_OVERHEAD_CYCLES
 from .model import FixedEngine, MacLayer
-from .options import Granularity, WeightMemory
+from .options import FoldingMode, Granularity, WeightMemory
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Folding:
 
     pe: dict[str, int]
     target_cycles: int
-    mode: str  # "max-throughput" | "target-fps" | "fixed-pe"
+    mode: FoldingMode
     memory: dict[str, WeightMemory] = field(default_factory=dict)
 
     def weight_memory(self, name: str) -> WeightMemory:
@@ -154,13 +154,13 @@ def fold(layers: list[MacLayer], fixed: list[FixedEngine], board: Board, gran: G
         pes = {l.name: min(pe, l.rows) for l in layers}
         mem = (place(layers, fixed, pes, gran, board, board.usable(), dram=False)
                or place(layers, fixed, pes, gran, board, board.usable()))
-        return Folding(pes, 0, "fixed-pe", mem or {})
+        return Folding(pes, 0, FoldingMode.FIXED_PE, mem or {})
     if target_fps is not None:
         t = int(board.clock_hz // target_fps)
         pes = _pes_for(layers, fixed, t, gran, target_fps, board)
         mem = (place(layers, fixed, pes, gran, board, board.usable(), t, dram=False)
                or place(layers, fixed, pes, gran, board, board.usable(), t))
-        return Folding(pes, t, "target-fps", mem or {})
+        return Folding(pes, t, FoldingMode.TARGET_FPS, mem or {})
     return max_throughput(layers, fixed, board, gran, margin)
 
 
@@ -224,7 +224,7 @@ def max_throughput(layers, fixed, board: Board, gran: Granularity, margin: float
         else:
             hi = mid
     pes, mem = fits(lo)
-    return Folding(pes, lo, "max-throughput", mem)
+    return Folding(pes, lo, FoldingMode.MAX_THROUGHPUT, mem)
 
 
 def not_fitting(need: cost.Resources, board: Board, how: str, fix: str = "") -> str:

@@ -23,7 +23,7 @@ from .folding import Folding, fold, max_throughput, min_pe, not_fitting
 from .layer import LayerSchedule, schedule_layer
 from .model import (IN_PORT, OUT_PORT, FixedEngine, MacLayer, fixed_engine, mac_layer, ports,
                     skip_fifos)
-from .options import Granularity, WeightMemory, check_simd
+from .options import FoldingMode, Granularity, WeightMemory, check_simd
 
 SCHEMA_VERSION = 1
 # The search folds on estimates (balanced loads); if the real schedules come out
@@ -59,7 +59,7 @@ class NetworkSchedule:
     clock_mhz: float
     simd: int
     granularity: Granularity
-    mode: str
+    mode: FoldingMode
     target_cycles: int
     layers: tuple[LayerSchedule, ...]
     engines: tuple[EngineCost, ...]
@@ -92,7 +92,7 @@ class NetworkSchedule:
     def to_json(self) -> dict:
         return {"schema_version": SCHEMA_VERSION, "model": self.model, "board": self.board,
                 "part": self.part, "clock_mhz": self.clock_mhz, "simd": self.simd,
-                "granularity": self.granularity.value, "mode": self.mode,
+                "granularity": self.granularity.value, "mode": self.mode.value,
                 "target_cycles": self.target_cycles,
                 "engines": [e.to_json() for e in self.engines],
                 "layers": [l.to_json() for l in self.layers]}
@@ -104,7 +104,7 @@ class NetworkSchedule:
                              f"{SCHEMA_VERSION}; recompile the model with this tritium")
         return NetworkSchedule(
             d["model"], d["board"], d["part"], d["clock_mhz"], d["simd"],
-            Granularity(d["granularity"]), d["mode"], d["target_cycles"],
+            Granularity(d["granularity"]), FoldingMode(d["mode"]), d["target_cycles"],
             tuple(LayerSchedule.from_json(l) for l in d["layers"]),
             tuple(EngineCost.from_json(e) for e in d["engines"]))
 
@@ -130,10 +130,10 @@ def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
         folding = fold(layers, fixed, board, granularity, pe=pe, target_fps=target_fps, margin=margin)
         scheds = {l.name: _schedule(l, folding.pe[l.name], granularity, board,
                                     folding.weight_memory(l.name)) for l in layers}
-        if folding.mode != "fixed-pe":
+        if folding.mode is not FoldingMode.FIXED_PE:
             _relax(layers, scheds, fixed, granularity, board)
         net = _assemble(graph, board, s, granularity, folding, layers, scheds, fixed)
-        if folding.mode != "max-throughput" or not net.resources.over(board.usable()):
+        if folding.mode is not FoldingMode.MAX_THROUGHPUT or not net.resources.over(board.usable()):
             break
     if check_fit:
         _check_fit(net, board, layers, fixed, granularity, folding, target_fps)
@@ -211,10 +211,10 @@ def _check_fit(net, board, layers, fixed, gran, folding, target_fps) -> None:
     need = net.resources
     if not need.over(board.usable()):
         return
-    if folding.mode == "fixed-pe":
+    if folding.mode is FoldingMode.FIXED_PE:
         fix = "lower --pe, or leave it out to let the folding search choose P per layer"
         raise BoardError(not_fitting(need, board, f"with --pe {max(l.pe for l in net.layers)}", fix))
-    if folding.mode == "target-fps":
+    if folding.mode is FoldingMode.TARGET_FPS:
         try:
             best = board.clock_hz / max_throughput(layers, fixed, board, gran).target_cycles
             reach = f"this board reaches about {best:,.1f} fps"

@@ -24,6 +24,14 @@ class Granularity(enum.Enum):
     TILE = "tile"
 
 
+class FoldingMode(enum.Enum):
+    """How the folding search chose P (folding.py)."""
+
+    MAX_THROUGHPUT = "max-throughput"   # the fastest design that fits the board
+    TARGET_FPS = "target-fps"           # the least resources that reach --target-fps
+    FIXED_PE = "fixed-pe"               # --pe everywhere
+
+
 class WeightMemory(enum.Enum):
     """Where a Conv/Dense engine's PE programs live (chosen by the folding search)."""
 
