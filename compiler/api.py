@@ -188,11 +188,13 @@ def backends_of(backend) -> tuple[str, ...]:
 
 def compile(model, board, *, backend=None, outdir=None, pe: int | None = None,
             simd: int | None = None, target_fps: float | None = None, granularity: str = "pe",
-            vectors: int = DEFAULT_VECTORS, input_shape=None, step: Step | None = None) -> Design:
+            vectors: int = DEFAULT_VECTORS, input_shape=None, weights: str | None = None,
+            calibrate=None, act_bits: int = 8, step: Step | None = None) -> Design:
     """Schedule `model` on `board`'s PE array, report, and generate the backends.
 
     `model`: anything `tritium.load` takes (a torch.nn.Module with
-    `input_shape=`). `board`: a name (`tritium boards`), a board YAML path or a
+    `input_shape=`); `input_shape`, `weights`, `calibrate` and `act_bits` are
+    passed to `load` (a float model needs `weights=` and `calibrate=`). `board`: a name (`tritium boards`), a board YAML path or a
     `Board`. `backend`: None (schedule and reports only), 'hls', 'rtl' or
     'all'. `pe`: PEs per layer (default: the folding search chooses); `simd`:
     lanes (default: the board's); `target_fps`: least resources reaching it;
@@ -208,9 +210,11 @@ def compile(model, board, *, backend=None, outdir=None, pe: int | None = None,
         raise OptionError(f"--vectors must be at least 1, got {vectors}")
     backends = backends_of(backend)
     b = board if isinstance(board, Board) else load_board(board)
-    if not isinstance(model, Model):
-        with step(f"importing and lowering {model if isinstance(model, (str, Path)) else type(model).__name__}"):
-            model = load(model, input_shape=input_shape)
+    if not isinstance(model, Model) or weights is not None or calibrate is not None:
+        label = model if isinstance(model, (str, Path)) else type(model).__name__
+        with step(f"importing and lowering {label}"):
+            model = load(model, input_shape=input_shape, weights=weights, calibrate=calibrate,
+                         act_bits=act_bits)
     with step(f"scheduling {len(model.graph.macs())} layers on {b.name}"):
         net = schedule_network(model.graph, b, pe=pe, simd=simd, target_fps=target_fps,
                                granularity=parse_granularity(granularity))
@@ -409,8 +413,8 @@ def _design_for(target, level: str) -> Design | None:
         return None
     if isinstance(target, (str, Path)) and Path(target).is_dir():
         return open_design(target)
-    raise OptionError(f"level {level} simulates a compiled design: pass a Design "
-                      f"(tritium.compile(model, board=..., backend='{BACKEND_DIR[level]}')) or a compile OUTDIR")
+    raise OptionError(f"level {level} simulates a compiled design: pass a Design (tritium.compile("
+                      f"model, board=..., backend='{BACKEND_DIR[level]}')) or a compile OUTDIR")
 
 
 def _argmax(out: np.ndarray) -> np.ndarray:

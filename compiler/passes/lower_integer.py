@@ -57,7 +57,8 @@ class _Lowering:
         if name not in self.int_of:
             raise QuantizationError(
                 f"'{name}' reaches a layer while still float: no activation quantizer precedes it; "
-                "add a Quant node, or compile with a calibration dataset (--calibrate)")
+                "add a Quant node, or compile with a calibration dataset "
+                "(--calibrate DATA; in Python, calibrate=DATA)")
         return self.b[self.int_of[name]]
 
     def _tail(self, name: str) -> _Tail:
@@ -92,7 +93,7 @@ class _Lowering:
         if tail.end != self.g.output:
             raise QuantizationError(
                 f"the output of '{n.name}' has no activation quantizer; add a Quant node after it, "
-                "or compile with a calibration dataset (--calibrate)")
+                "or compile with a calibration dataset (--calibrate DATA; in Python, calibrate=DATA)")
         return logit_type(np.abs(r_real), np.abs(b_real), bound)
 
     @staticmethod
@@ -118,7 +119,7 @@ class _Lowering:
         if tail.qtype is None or tail.lo != -np.inf or tail.hi != np.inf:
             raise QuantizationError(
                 "the network input has no activation quantizer; add a Quant node on the input, "
-                "or compile with a calibration dataset (--calibrate)")
+                "or compile with a calibration dataset (--calibrate DATA; in Python, calibrate=DATA)")
         self._emit(n, Op.INPUT, [], n.attrs, tail.qtype, tail)
 
     def _mac(self, n: Node) -> None:
@@ -128,7 +129,7 @@ class _Lowering:
         if w.kind is WeightKind.FLOAT:
             raise QuantizationError(
                 f"layer '{n.name}' has float weights; quantize them first: `tritium compress`, "
-                "or --weights twn|int8 for post-training quantization")
+                "or --weights twn|int8 (in Python, weights='twn'|'int8') for post-training quantization")
         sx = x.qtype.scale
         bound = np.abs(w.values.reshape(len(w.values), -1)).sum(1) * x.qtype.max_abs
         bias = a.bias if a.bias is not None else np.zeros(w.out_channels)

@@ -61,6 +61,13 @@ def test_torch_module_compiles():
     d = tritium.compile(net, input_shape=(1, 8, 8), board="pynq-z2")
     assert [l.name for l in d.report.layers] and d.report.network.fps > 0
     assert d.model.name == type(net).__name__
+    plain = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 8 * 8, 10))
+    x = np.random.default_rng(0).normal(size=(32, 1, 8, 8)).astype(np.float32)
+    with pytest.raises(TritiumError, match="calibrate=DATA"):
+        tritium.compile(plain, input_shape=(1, 8, 8), board="pynq-z2")
+    f = tritium.compile(plain, input_shape=(1, 8, 8), weights="int8", calibrate=x, board="pynq-z2")
+    assert [l.name for l in f.report.layers] == [n.name for n in f.model.graph.macs()]
 
 
 def test_errors_name_the_fix(tmp_path):
