@@ -521,6 +521,7 @@ class Comparison:
     reports: tuple = field(default=(), repr=False, compare=False)   # the report.json dicts
 
     def differs(self, metric: str) -> list[bool]:
+        """Per report, whether its `metric` differs from the first report's."""
         from .report.compare import differs
         return differs(list(dict(self.rows)[metric]))
 
@@ -535,6 +536,7 @@ class Comparison:
         return compare_html(list(self.reports), list(self.labels))
 
     def to_json(self) -> dict:
+        """Labels and rows as plain JSON values."""
         return {"labels": list(self.labels), "rows": [[k, list(v)] for k, v in self.rows]}
 
 

@@ -85,6 +85,8 @@ class Source:
 
 
 def load_source(req: Request) -> Source:
+    """The trainable zoo architecture `req.model` names, or its imported graph (checked
+    to have something to prune)."""
     from ..frontend import load_model
     from ..zoo.digits import INPUT_SHAPES
     zoo = zoo_trainable(req.model) if req.graph is None or req.model.startswith("zoo:") else None
@@ -146,6 +148,7 @@ def check_data(train, test, src: Source):
 
 
 def group_size(req: Request) -> int:
+    """The PE group size S: `group_size`, else the board's 'simd'."""
     from ..board import load_board
     from .groups import check_lanes
     if req.group_size is not None:
@@ -156,6 +159,7 @@ def group_size(req: Request) -> int:
 
 
 def output_path(path: str) -> Path:
+    """OUT.onnx, checked before any training so a bad path fails in a second."""
     out = Path(path)
     if out.suffix != ".onnx":
         raise OptionError(f"-o must name an .onnx file, got '{path}'")
@@ -165,6 +169,7 @@ def output_path(path: str) -> Path:
 
 
 def config(req: Request, S: int, src: Source):
+    """The pipeline's `CompressConfig` from the request, every option checked."""
     from .kd import KDConfig
     from .pipeline import CompressConfig, Method
     teacher = req.teacher_epochs if req.teacher_epochs is not None else (25 if src.zoo else 0)
@@ -289,6 +294,7 @@ def run(req: Request, log=None, progress=None) -> Outcome:
 
 
 def dumps(doc: dict) -> str:
+    """OUT.compress.json's text (sorted keys: same run, same bytes)."""
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
