@@ -8,7 +8,7 @@ HLS and RTL renderers only map these records to text:
 - `Edge`: a FIFO into an engine, with its depth (`model.EDGE_FIFO_DEPTH`, or
   the Add's skip-FIFO depth from `model.skip_fifos`) and which of its
   tensor's readers it is (a tensor with several readers is forked);
-- `Window`: window geometry and padding value, with the RTL ring's rows;
+- `Window`: window geometry and padding value, with the RTL window's row memories;
 - `RequantConsts`: per-channel `M`, `B` (broadcast once), shift and clamp, the
   value a row with no work outputs (`ir.interp.apply_requant` of 0) and the
   bias width;
@@ -34,7 +34,7 @@ from ..ir.interp import apply_requant
 from ..ir.ops import Op, Stage
 from ..ir.types import REQUANT_MULT_BITS, QType, Requant, WeightKind, signed_width
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
-from ..schedule.model import EDGE_FIFO_DEPTH, hwc, needs_window, skip_fifos, sum_bits, window_rows
+from ..schedule.model import EDGE_FIFO_DEPTH, hwc, needs_window, node_window_rows, skip_fifos, sum_bits
 from ..schedule.options import LaneAxis, WeightMemory
 
 MULT_BITS = REQUANT_MULT_BITS   # the requantizer's M field (DESIGN §2)
@@ -127,7 +127,7 @@ class Edge:
 @dataclass(frozen=True)
 class Window:
     """Window unit geometry: input `h x w x c`, kernel, stride, top/left padding, output
-    `oh x ow`, the value padding inserts, and the rows of the RTL twin's ring."""
+    `oh x ow`, the value padding inserts, and the RTL twin's row memories."""
 
     h: int
     w: int
@@ -269,7 +269,7 @@ def window(graph: Graph, n: Node, pad: int) -> Window:
     h, w, c = hwc(graph.node(n.inputs[0]).shape)
     oh, ow, _ = hwc(n.shape)
     return Window(h, w, c, a.kernel[0], a.kernel[1], a.stride[0], a.stride[1], a.padding[0],
-                  a.padding[1], oh, ow, pad, window_rows(h, a.kernel[0], a.stride[0], oh))
+                  a.padding[1], oh, ow, pad, node_window_rows(graph, n))
 
 
 def slice_mode(n: Node, ls: LayerSchedule) -> SliceMode:

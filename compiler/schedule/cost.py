@@ -179,7 +179,7 @@ class MacShape:
     rows: int              # M
     in_shape: tuple[int, ...]
     kernel: tuple[int, int]
-    window: bool           # needs line buffers (kernel > 1x1 or spatial stride/padding)
+    window_rows: int       # row memories of its window unit (model.window_rows); 0: no window
 
 
 def lane_bank(m: MacShape, family: Family) -> Resources:
@@ -260,20 +260,55 @@ def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
             + Resources(lut=CONTROL_LUT, ff=CONTROL_FF))
 
 
-def window_unit(m: MacShape, family: Family) -> Resources:
-    """Line buffers and window assembly, one beat of S channels per cycle.
+def row_memory(width: int, depth: int, family: Family) -> Resources:
+    """One row memory of a window unit: `depth` words of `width` bits, one write and one
+    synchronous read port. Up to LUTRAM_MAX_DEPTH words it is LUT RAM, counted by the
+    primitive yosys maps it to: on xc7/xcup RAM32M (6 bits x 32, 4 LUTs) up to 32 words,
+    RAM64M (3 bits x 64) up to 64, RAM128X1D (1 bit x 128, 4 LUTs) beyond; on ECP5
+    TRELLIS_DPR16X4 (4 bits x 16, 4 LUTs) per 16 words, and a LUT per bit and extra
+    16-word bank for the read select. Deeper memories are block RAM (`memory`)."""
+    if depth > LUTRAM_MAX_DEPTH:
+        return memory(width, depth, family)
+    if family is Family.ECP5:
+        banks = -(-depth // 16)
+        return Resources(lut=4 * -(-width // 4) * banks + width * (banks - 1))
+    per = 6 if depth <= 32 else 3 if depth <= 64 else 1
+    return Resources(lut=4 * -(-width // per))
 
-    With a window: (kh-1) line buffers of memory(S*A, W_in*ceil(C_in/S)),
-    LUT = 2*S*A + 64 (padding mux, write steering), FF = kh*S*A + 64.
-    Without (1x1, stride 1, no padding; Dense): a counter, 64 LUT and 64 FF.
-    """
-    if not m.window:
-        return Resources(lut=64, ff=64)
-    kh = m.kernel[0]
-    w_in, c_in = m.in_shape[1], m.in_shape[2]
-    line = memory(m.simd * m.act_bits, w_in * -(-c_in // m.simd), family).times(kh - 1)
-    return line + Resources(lut=logic(2 * m.simd * m.act_bits + 64, family),
-                            ff=kh * m.simd * m.act_bits + 64)
+
+def window_formula(width: int, channels: int, act_bits: int, kernel: tuple[int, int], rows: int,
+                   family: Family) -> Resources:
+    """Window unit (tri_window.sv) as built, uncalibrated, with D = C*A bits per pixel:
+    `rows` row memories row_memory(D, W_in); FF = KH*KW*D (the register window) + rows*D
+    (the rows' read registers, when they are LUT RAM: a block RAM has its own) + 64
+    (row and column counters); LUT = KH*D*clog2(rows)/2 on LUT6 (each window row's
+    rows:1 select, with the padding folded in: synthesis of the calibration grid gives
+    about one LUT6 per bit at 4 rows and one to two at 5 to 8), KH*D*ceil(rows/2) on
+    LUT4, + 64 (control)."""
+    kh, kw = kernel
+    d = channels * act_bits
+    mem = row_memory(d, width, family).times(rows)
+    read_regs = rows * d if width <= LUTRAM_MAX_DEPTH else 0
+    if LUT_BITS[family] == 64:
+        select = math.ceil(kh * d * max(1, (rows - 1).bit_length()) / 2)
+    else:
+        select = kh * d * -(-rows // 2)
+    return mem + Resources(lut=select + 64, ff=kh * kw * d + read_regs + 64)
+
+
+def window_cost(width: int, channels: int, act_bits: int, kernel: tuple[int, int], rows: int,
+                family: Family) -> Resources:
+    """window_formula through the window's fitted line (python -m tritium.synth.calibrate)."""
+    return calibrated("window", window_formula(width, channels, act_bits, kernel, rows, family),
+                      family)
+
+
+def window_unit(m: MacShape, family: Family) -> Resources:
+    """The window unit of a Conv engine (window_cost), or, without one (1x1 stride 1
+    unpadded, Dense: each pixel is its own input vector), nothing."""
+    if not m.window_rows:
+        return Resources()
+    return window_cost(m.in_shape[1], m.in_shape[2], m.act_bits, m.kernel, m.window_rows, family)
 
 
 COLLECTOR_BANKS = 4          # output pixels a collector holds (tri_collector.sv NB)
@@ -327,11 +362,39 @@ def stream_cycles(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> int:
     return max(pixels(in_shape), pixels(out_shape))
 
 
-def mac_cycles(in_shape, out_shape, cycles_per_pixel: int, dram: int = 0) -> int:
-    """A Conv/Dense engine: max(in_pixels, out_pixels * max(1, cycles_per_pixel), dram).
+def window_cycles(in_hw: tuple[int, int], out_hw: tuple[int, int], kernel: tuple[int, int],
+                  stride: tuple[int, int], cycles_per_window: int = 1) -> int:
+    """Cycles per frame of a window unit (tri_window.sv) feeding a consumer that takes
+    a window every `cycles_per_window` cycles through a two-slot buffer (the MAC
+    engine's broadcast unit and PEs; pools take one per cycle):
+
+        max(H*W, HO * max(NJ, WO*c + max(0, KW + 1 - 2*c))),  NJ = (WO-1)*SX + KW,
+
+    `c = max(1, cycles_per_window)`. The input side writes one pixel per cycle (H*W);
+    the read side steps over the NJ columns of each output row, one per cycle, and
+    emits a window on every SX-th step once KW columns are in, so an output row
+    takes NJ steps or its WO windows' consumption, whichever is longer; at a row
+    start the unit needs KW steps (and one to read) before its first window, and
+    the consumer covers them with the two windows it holds (2*c cycles), losing
+    the rest. Exact against the RTL (tests/rtl/test_window.py)."""
+    h, w = in_hw
+    ho, wo = out_hw
+    kw, sx = kernel[1], stride[1]
+    c = max(1, cycles_per_window)
+    row = max((wo - 1) * sx + kw, wo * c + max(0, kw + 1 - 2 * c))
+    return max(h * w, ho * row)
+
+
+def mac_cycles(in_shape, out_shape, cycles_per_pixel: int, dram: int = 0,
+               window: tuple[tuple[int, int], tuple[int, int]] | None = None) -> int:
+    """A Conv/Dense engine: max(in_pixels, out_pixels * max(1, cycles_per_pixel), dram),
+    and, with a window unit (`window` = (kernel, stride)), its window_cycles.
     A PE with no words still takes one cycle per pixel; `dram` is the cycles per frame
     its weights take to stream from external memory (0 if they are on chip)."""
-    return max(pixels(in_shape), pixels(out_shape) * max(1, cycles_per_pixel), dram)
+    cycles = max(pixels(in_shape), pixels(out_shape) * max(1, cycles_per_pixel), dram)
+    if window is not None:
+        cycles = max(cycles, window_cycles(in_shape[:2], out_shape[:2], *window, cycles_per_pixel))
+    return cycles
 
 
 def gather_cost(shape_in, act_bits, family) -> Resources:
@@ -386,16 +449,15 @@ def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) ->
     return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
-def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family) -> Resources:
-    """MaxPool/AvgPool on S channels per beat: line buffers (kh-1) x
-    memory(S*A, W_in*ceil(C/S)), the window registers FF = kw*S*A, control
-    (64 LUT, 64 FF) and the calibrated datapath pool_formula(S, ...)."""
+def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family,
+              window_rows: int) -> Resources:
+    """MaxPool/AvgPool: its window unit window_cost(W_in, C, A, kernel, window_rows) and
+    the calibrated datapath pool_formula(S, ...)."""
     kh, kw = kernel
-    line = memory(simd * act_bits, shape_in[1] * -(-shape_in[2] // simd), family).times(kh - 1)
     kind = "pool_avg" if average else "pool_max"
     path = calibrated(kind, pool_formula(simd, kh * kw, act_bits, acc_bits, out_bits, average,
                                          family), family)
-    return line + path + Resources(lut=logic(64, family), ff=kw * simd * act_bits + 64)
+    return window_cost(shape_in[1], shape_in[2], act_bits, kernel, window_rows, family) + path
 
 
 def gap_cost(channels, acc_bits, out_bits, simd, family) -> Resources:

@@ -10,9 +10,11 @@ Cycles per frame: the machine both backends build (DESIGN §4) moves one pixel
 (all its channels) per beat between engines, so
 - a Conv/Dense engine takes `max(in_pixels, out_pixels * max(1, taps * max_load),
   dram_cycles)` (`cost.mac_cycles`; `dram_cycles` only if its weights stream from
-  external memory),
+  external memory), and no less than its window unit needs (`cost.window_cycles`:
+  the unit steps over `(WO-1)*SX + KW` columns per output row, one per cycle),
 - every other engine (pool, add, global average pool, requantize, flatten)
-  `max(in_pixels, out_pixels)` (`cost.stream_cycles`),
+  `max(in_pixels, out_pixels)` (`cost.stream_cycles`), a pool no less than its
+  window unit (`stream_engine_cycles`),
 - the input port `H*W` beats, the output port one beat per value,
 and frames stream back to back, so the design's cycles per frame is the largest
 of these (`frame_cycles`, which the RTL backend reports as its cycle model).
@@ -25,7 +27,7 @@ must hold the difference or the dataflow deadlocks. Every engine holds, as
 built (`held_pixels`), at most
 - 2 pixels (its input and output registers),
 - plus `R * W_in` if it has a window unit (`needs_window`): the RTL twin's
-  window is a ring of `R = window_rows(H_in, kh, sy, H_out)` input rows, more
+  window keeps `R = window_rows(...)` input rows, more
   than the `(kh//2)*W_in + kw//2 + 1` pixels a line buffer fills before its
   first output,
 - plus `COLLECTOR_BANKS + 2` for a Conv/Dense engine (its collector's banks
@@ -80,6 +82,8 @@ class MacLayer:
     out_pixels: int
     weight_kind: WeightKind
     stream: int  # cycles of its input and output streams (pixels), whichever is larger
+    window: tuple[tuple[int, int], tuple[int, int]] | None  # (kernel, stride) of its window unit
+    out_shape: tuple[int, ...] = ()
 
     @cached_property
     def mask(self) -> np.ndarray:
@@ -110,9 +114,13 @@ class MacLayer:
 
     def cycles(self, p: int, granularity: Granularity, dram_bits_per_cycle: float = 0.0) -> int:
         """cost.mac_cycles at P; with `dram_bits_per_cycle` > 0 the weights stream from DRAM."""
-        compute = (self.taps * self.loads(p, granularity) + PIXEL_OVERHEAD_CYCLES) * self.out_pixels
         dram = self.dram_cycles(p, granularity, dram_bits_per_cycle) if dram_bits_per_cycle else 0
-        return max(compute, self.stream, dram)
+        return self.cycles_at(self.taps * self.loads(p, granularity) + PIXEL_OVERHEAD_CYCLES, dram)
+
+    def cycles_at(self, cycles_per_pixel: int, dram: int = 0) -> int:
+        """cost.mac_cycles of this engine when its slowest PE takes `cycles_per_pixel`."""
+        return cost.mac_cycles(self.shape.in_shape, self.out_shape, cycles_per_pixel, dram,
+                               self.window)
 
     def words_per_pe(self, p: int, granularity: Granularity) -> int:
         """Estimated weight words of every PE: its share of the nonzero items (PE mode)
@@ -160,10 +168,10 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
         simd=simd, act_bits=_bits(src), out_bits=_bits(node), acc_bits=acc_bits(a, src),
         weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
         in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
-        kernel=a.kernel, window=needs_window(node))
+        kernel=a.kernel, window_rows=node_window_rows(graph, node) if needs_window(node) else 0)
     stream = cost.stream_cycles(src.shape, node.shape)
     return MacLayer(node.name, node.op, node.inputs, layout, shape, cost.pixels(node.shape),
-                    w.kind, stream)
+                    w.kind, stream, window_geometry(node), node.shape)
 
 
 EDGE_FIFO_DEPTH = 2   # pixels of every FIFO between two engines (both backends)
@@ -179,10 +187,42 @@ def needs_window(node: Node) -> bool:
     return node.op is Op.CONV2D and (a.kernel != (1, 1) or a.stride != (1, 1) or any(a.padding))
 
 
-def window_rows(h: int, kh: int, sy: int, ho: int) -> int:
-    """Rows of the RTL window unit's ring (`tri_window.sv`): enough that input never
-    waits for the reader within a frame (KH + SY) or across a frame boundary."""
-    return max(kh + sy, h + kh - (ho - 1) * sy, 1)
+def window_geometry(node: Node) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(kernel, stride) of the engine's window unit, None if it has none."""
+    return (node.attrs.kernel, node.attrs.stride) if needs_window(node) else None
+
+
+def stream_engine_cycles(graph: Graph, node: Node) -> int:
+    """Cycles per frame of a non-MAC engine: its streams (`cost.stream_cycles`), and for
+    a pool its window unit, which hands on one window per cycle (`cost.window_cycles`)."""
+    src = graph.node(node.inputs[0])
+    cycles = cost.stream_cycles(src.shape, node.shape)
+    window = window_geometry(node)
+    if window is not None:
+        cycles = max(cycles, cost.window_cycles(src.shape[:2], node.shape[:2], *window))
+    return cycles
+
+
+def window_rows(h: int, w: int, kernel: tuple[int, int], stride: tuple[int, int],
+                padding: tuple[int, int, int, int], ho: int, wo: int) -> int:
+    """Row memories of the window unit (`tri_window.sv`): enough that the input side
+    never waits for the read side within a frame (KH + SY) or across a frame boundary
+    (H + KH - (HO-1)*SY); when the input side is the unit's bottleneck (H*W at least
+    the HO * NJ steps of the read side), also the rows of bottom padding, which the
+    read side spends without new input while the next frame's rows stream in."""
+    kh, kw = kernel
+    sy, sx = stride
+    rows = max(kh + sy, h + kh - (ho - 1) * sy, 1)
+    if h * w >= ho * ((wo - 1) * sx + kw):
+        rows += max(0, (ho - 1) * sy - padding[0] + kh - h)
+    return rows
+
+
+def node_window_rows(graph: Graph, node: Node) -> int:
+    """window_rows of the engine of `node` (which has a window unit)."""
+    (h, w, _), (ho, wo, _) = hwc(graph.node(node.inputs[0]).shape), hwc(node.shape)
+    a = node.attrs
+    return window_rows(h, w, a.kernel, a.stride, a.padding, ho, wo)
 
 
 def hwc(shape: tuple[int, ...]) -> tuple[int, int, int]:
@@ -197,8 +237,7 @@ def held_pixels(graph: Graph, node: Node) -> int:
     src = graph.node(node.inputs[0])
     held = 2
     if needs_window(node):
-        h, w, _ = hwc(src.shape)
-        held += window_rows(h, node.attrs.kernel[0], node.attrs.stride[0], hwc(node.shape)[0]) * w
+        held += node_window_rows(graph, node) * hwc(src.shape)[1]
     if node.op.is_mac:
         held += cost.COLLECTOR_BANKS + 2
     if node.op in (Op.GLOBALAVGPOOL, Op.FLATTEN):
@@ -244,12 +283,13 @@ def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
         return None
     src = graph.node(node.inputs[0])
     a_bits, o_bits = _bits(src), _bits(node)
-    cycles = cost.stream_cycles(src.shape, node.shape)
+    cycles = stream_engine_cycles(graph, node)
     if node.op is Op.FLATTEN:
         res = cost.gather_cost(src.shape, a_bits, family)
     elif node.op in (Op.MAXPOOL, Op.AVGPOOL):
         k = node.attrs.kernel
-        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits, simd, node.op is Op.AVGPOOL, family)
+        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits, simd,
+                             node.op is Op.AVGPOOL, family, node_window_rows(graph, node))
     elif node.op is Op.GLOBALAVGPOOL:
         res = cost.gap_cost(src.shape[-1], sum_bits(graph, node), o_bits, simd, family)
     elif node.op is Op.ADD:
@@ -282,9 +322,9 @@ def frame_cycles(graph: Graph, schedule) -> dict:
         if n.op.is_mac:
             ls = schedule.layer(n.name)
             per[n.name] = cost.mac_cycles(src.shape, n.shape, ls.cycles_per_pixel,
-                                          getattr(ls, "dram_cycles", 0))
+                                          getattr(ls, "dram_cycles", 0), window_geometry(n))
         else:
-            per[n.name] = cost.stream_cycles(src.shape, n.shape)
+            per[n.name] = stream_engine_cycles(graph, n)
     per[OUT_PORT] = graph.output_node.type.size
     return {"engines": per, "cycles_per_frame": max(per.values()),
             "bottleneck": max(per, key=per.get)}

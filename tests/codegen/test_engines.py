@@ -118,7 +118,7 @@ def test_window_geometry(cnn):
     w = e["conv2"].window
     assert (w.h, w.w, w.c, w.kh, w.kw, w.sy, w.sx, w.pt, w.pl, w.oh, w.ow, w.pad) == (
         8, 8, 16, 3, 3, 1, 1, 1, 1, 8, 8, 0)
-    assert w.rows == window_rows(8, 3, 1, 8) == 4
+    assert w.rows == window_rows(8, 8, (3, 3), (1, 1), (1, 1, 1, 1), 8, 8) == 4
     p = e["pool3"].window
     assert (p.h, p.kh, p.sy, p.oh, p.pad) == (4, 2, 2, 2, e["pool3"].out.qtype.lo)
     assert e["pool3"].sum_bits == 11          # signed width of 4 taps * 255

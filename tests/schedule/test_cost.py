@@ -11,7 +11,8 @@ from tritium.schedule.options import WeightMemory
 
 def shape(ternary=True, s=16, a=8, acc=24, w=2, window=True):
     return MacShape(simd=s, act_bits=a, out_bits=8, acc_bits=acc, weight_bits=w, ternary=ternary,
-                    in_words=4 * 9, rows=64, in_shape=(56, 56, 64), kernel=(3, 3), window=window)
+                    in_words=4 * 9, rows=64, in_shape=(56, 56, 64), kernel=(3, 3),
+                    window_rows=4 if window else 0)
 
 
 def test_ternary_lane_bank_matches_yosys_anchor():
@@ -54,12 +55,21 @@ def test_pe_cost_is_sum_of_parts():
     assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
 
 
-def test_window_unit_and_stream():
+def test_window_unit_as_built_and_stream():
     m = shape()
-    # 2 line buffers of 128 bits x 56*4 words -> ceil(224/512)*ceil(128/36) = 4 BRAM18 each
-    assert cost.window_unit(m, Family.XCUP) == Resources(lut=2 * 16 * 8 + 64, ff=3 * 16 * 8 + 64,
-                                                          bram18=8)
-    assert cost.window_unit(shape(window=False), Family.XCUP) == Resources(lut=64, ff=64)
+    # 4 row memories of 56 pixels x 512 bits: RAM64M, 3 bits per 4 LUTs -> 4*171 each; the
+    # register window 9*512 FF, the rows' read registers 4*512 FF, control 64/64; a 4:1
+    # select per window-row bit (clog2(4)/2 = 1 LUT6)
+    assert cost.window_formula(56, 64, 8, (3, 3), 4, Family.XCUP) == Resources(
+        lut=4 * 4 * 171 + 3 * 512 + 64, ff=9 * 512 + 4 * 512 + 64)
+    # ECP5: DPR16X4 (4 bits x 16) per 16 words, plus a LUT per bit per extra bank
+    assert cost.row_memory(8, 40, Family.ECP5) == Resources(lut=4 * 2 * 3 + 8 * 2)
+    # deeper than LUT RAM: block RAM, which keeps its own read register
+    assert cost.window_formula(224, 64, 8, (3, 3), 4, Family.XCUP) == Resources(
+        lut=3 * 512 + 64, ff=9 * 512 + 64, bram18=4 * cost.bram18(512, 224))
+    assert cost.window_unit(m, Family.XCUP) == cost.calibrated(
+        "window", cost.window_formula(56, 64, 8, (3, 3), 4, Family.XCUP), Family.XCUP)
+    assert cost.window_unit(shape(window=False), Family.XCUP) == Resources()
     # one pixel (all channels) per beat between engines (DESIGN §4)
     assert cost.stream_cycles((56, 56, 64), (28, 28, 64)) == 56 * 56
     assert cost.stream_cycles((7, 7, 512), (25088,)) == 49
@@ -129,8 +139,8 @@ def test_other_engines_are_memories_control_and_calibrated_datapaths():
         "add", cost.add_formula(16, 8, 8, x), x)
     assert cost.gap_cost(512, 20, 8, 16, x) == Resources(bram18=cost.bram18(20, 512)) + ctl + \
         cost.calibrated("gap", cost.gap_formula(16, 20, 8, x), x)
-    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, x) == Resources(
-        lut=64, ff=2 * 16 * 8 + 64, bram18=4) + cost.calibrated(
+    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, x, 4) == cost.window_cost(
+        56, 64, 8, (2, 2), 4, x) + cost.calibrated(
         "pool_max", cost.pool_formula(16, 4, 8, 10, 8, False, x), x)
 
 
