@@ -19,7 +19,7 @@ from .errors import ModelError
 VERSIONS: dict[str, str] = {
     "report": "1.0",      # OUTDIR/report.json
     "compile": "1.0",     # OUTDIR/compile.json
-    "schedule": "1.0",    # OUTDIR/schedule.json (its writer keeps the integer 1 until it changes)
+    "schedule": "1.0",    # OUTDIR/schedule.json
     "simulate": "1.0",    # `tritium simulate --json`
     "compress": "2.0",    # OUT.compress.json; 2.0: accuracies as fractions 0..1 (1: percent, key "version")
     "synth": "1.0",       # OUTDIR/synth.json, `tritium synth --json`

@@ -15,7 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from ..board import Board
-from ..errors import ModelError, OptionError, BoardError
+from .. import schema
+from ..errors import BoardError, ModelError, OptionError
 from ..ir.graph import Graph
 from ..ir.ops import Op
 from . import cost
@@ -25,7 +26,7 @@ from .model import (IN_PORT, OUT_PORT, FixedEngine, MacLayer, fixed_engine, mac_
                     skip_fifos)
 from .options import FoldingMode, Granularity, WeightMemory, check_simd
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema.version("schedule")
 # The search folds on estimates (balanced loads); if the real schedules come out
 # over budget, it folds again against a budget shrunk by the next margin.
 MARGINS = (0.0, 0.02, 0.05, 0.1, 0.2)
@@ -99,9 +100,7 @@ class NetworkSchedule:
 
     @staticmethod
     def from_json(d: dict) -> "NetworkSchedule":
-        if d.get("schema_version") != SCHEMA_VERSION:
-            raise ModelError(f"schedule schema_version {d.get('schema_version')} is not "
-                             f"{SCHEMA_VERSION}; recompile the model with this tritium")
+        schema.check("schedule", d, "schedule.json")
         return NetworkSchedule(
             d["model"], d["board"], d["part"], d["clock_mhz"], d["simd"],
             Granularity(d["granularity"]), FoldingMode(d["mode"]), d["target_cycles"],
