@@ -15,10 +15,10 @@ import time
 
 import torch
 
-from tritium.compress.accounting import compression_summary
-from tritium.compress.pipeline import (CompressConfig, Method, candidate, finetune, rate_for_target,
+from tritium.compression.accounting import compression_summary
+from tritium.compression.pipeline import (CompressConfig, Method, candidate, finetune, rate_for_target,
                                         regularize, train_teacher)
-from tritium.compress.train import accuracy, holdout
+from tritium.compression.train import accuracy, holdout
 from tritium.frontend.torch_import import import_torch
 from tritium.zoo.digits import INPUT_SHAPES, build_digits_model, digits_data
 

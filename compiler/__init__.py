@@ -15,11 +15,11 @@ __version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first access (PEP 562).
 _API = {name: "api" for name in (
-    "load", "compile", "simulate", "compare", "open_design",
+    "load", "compile", "compress", "simulate", "compare", "open_design",
     "Model", "Design", "SimResult", "Comparison")}
 _API["Report"] = "report.typed"
 
-__all__ = sorted(_API) + ["compress", "errors", "__version__"]
+__all__ = sorted(_API) + ["errors", "__version__"]
 
 
 def __getattr__(name: str):
@@ -28,10 +28,8 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(f".{_API[name]}", __name__), name)
         globals()[name] = value
         return value
-    if name in ("compress", "errors"):
-        # `tritium.compress` is both the subpackage and, called, the API function:
-        # the package module is callable (see compiler/compress/__init__.py).
-        return importlib.import_module(f".{name}", __name__)
+    if name == "errors":
+        return importlib.import_module(".errors", __name__)
     raise AttributeError(f"module 'tritium' has no attribute '{name}'")
 
 

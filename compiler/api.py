@@ -487,7 +487,7 @@ def compress(model, *, dataset="digits", board=None, group_size: int | None = No
     Returns the compressed `Model` (compile it as is); its `compression` is
     the OUT.compress.json document (accuracies as fractions 0..1).
     """
-    from .compress.run import Request, run
+    from .compression.run import Request, run
     if isinstance(model, (str, Path)):
         name, graph = str(model), None      # a spec: trainable zoo models train from scratch
     else:

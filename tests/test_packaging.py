@@ -115,3 +115,29 @@ def test_wheel_installs_tritium_only(tmp_path):
         r = subprocess.run([sys.executable, "-c", f"import {old}"], cwd=elsewhere, env=env,
                            capture_output=True, text=True)
         assert r.returncode != 0 and "No module named" in r.stderr, (old, r.stderr)
+
+
+BLOCK_TRAINING = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("torch", "sklearn", "kneed"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+sys.meta_path.insert(0, Block())
+from tritium.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_compile_needs_no_training_extra(tmp_path):
+    """A compile-only install (no torch, scikit-learn or kneed) inspects, compiles with
+    both backends and reports; the digits dataset then asks for the extra by name."""
+    def cli(*args):
+        return subprocess.run([sys.executable, "-c", BLOCK_TRAINING, *args], cwd=tmp_path,
+                              capture_output=True, text=True)
+    assert cli("inspect", "zoo:mlp-digits").returncode == 0
+    r = cli("compile", "zoo:mlp-digits", "--board", "pynq-z2", "--backend", "all", "-o", "d")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "d" / "report.html").is_file() and (tmp_path / "d" / "rtl").is_dir()
+    r = cli("simulate", "d", "--level", "golden", "--dataset", "digits")
+    assert r.returncode == 2 and "tritium[train]" in r.stderr and "Traceback" not in r.stderr

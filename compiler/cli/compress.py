@@ -7,7 +7,7 @@ MODEL is a trainable zoo model (zoo:cnn-digits, zoo:mlp-digits: trained from
 scratch as the float teacher) or anything `load_model` imports (an .onnx float
 or QONNX file, zoo:NAME, a compile OUTDIR): its weights are the float teacher
 (`--teacher-epochs N` fine-tunes it first). The work is
-`tritium.compress.run` (also behind `tritium.compress(...)`), which documents
+`tritium.compression.run` (also behind `tritium.compress(...)`), which documents
 the data splits.
 
 Writes OUT.onnx (QONNX, read back exactly by the importer), OUT.compress.json
@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    from ..compress.pipeline import Method
+    from ..compression.methods import Method
     p = sub.add_parser("compress", help="prune PE groups, ternarize and retrain a model")
     p.add_argument("model", metavar="MODEL",
                    help="zoo:cnn-digits or zoo:mlp-digits (trained from scratch), or any importable "
@@ -84,7 +84,7 @@ def _rates(text: str) -> tuple[float, ...]:
 
 
 def run(args) -> int:
-    from ..compress.run import Request, run as compress
+    from ..compression.run import Request, run as compress
     from .common import progress
     fields = set(Request.__dataclass_fields__) - {"graph", "output"}
     req = Request(output=args.output, **{k: v for k, v in vars(args).items() if k in fields})

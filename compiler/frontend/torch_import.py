@@ -6,7 +6,7 @@ gives the IR vector in `(H, W, C)` order, so the importer remembers the
 permutation (IR index -> torch index) and applies it to the columns of the
 Linear (and the parameters of a BatchNorm1d) that consume it.
 
-The project's quantized modules (`tritium.compress.modules`) are leaves of
+The project's quantized modules (`tritium.compression.modules`) are leaves of
 the trace: `QuantAct` becomes a QUANT node, ternary and integer weight
 modules give TERNARY / INT weights with their exact codes and scales.
 """
@@ -68,7 +68,7 @@ def _check_shape(s) -> tuple[int, ...]:
 def _tracer():
     import torch.fx as fx
 
-    from ..compress.modules import QUANT_MODULES
+    from ..compression.modules import QUANT_MODULES
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m, qualname):  # our modules are atomic layers
@@ -153,7 +153,7 @@ class _Importer:
     def _module(self, n):
         from torch import nn
 
-        from ..compress.modules import QuantAct
+        from ..compression.modules import QuantAct
         m = self.mods[n.target]
         x = self._arg(n, n.args[0]) if n.args else self._unsupported(n, "a module without input")
         if isinstance(m, QuantAct):
@@ -186,7 +186,7 @@ class _Importer:
         self._unsupported(n, f"module type {type(m).__name__}")
 
     def _weights(self, m, name: str) -> Weights:
-        from ..compress.modules import WEIGHT_MODULES
+        from ..compression.modules import WEIGHT_MODULES
         if isinstance(m, WEIGHT_MODULES):
             return m.export_weights(name)
         return Weights(WeightKind.FLOAT, m.weight.detach().double().numpy(), 1.0, name=name)

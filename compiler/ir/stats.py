@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..compress.groups import group_nonzero_np as group_nonzero
+from ..compression.groups import group_nonzero_np as group_nonzero
 from .graph import Graph, Node
 from .types import WeightKind
 

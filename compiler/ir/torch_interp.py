@@ -17,7 +17,7 @@ from .ops import Op, Stage
 def flatten_channels_last(x: torch.Tensor) -> torch.Tensor:
     """The IR's flatten of an NCHW batch: each `(C, H, W)` map becomes its
     `(H, W, C)`-ordered vector (vectors pass unchanged). Shared with the
-    trainable view, `tritium.compress.from_graph`."""
+    trainable view, `tritium.compression.from_graph`."""
     return (x.permute(0, 2, 3, 1) if x.dim() == 4 else x).reshape(len(x), -1)
 
 

@@ -23,7 +23,7 @@ INPUT_SHAPES = {"mlp-digits": (64,), "cnn-digits": (1, 8, 8)}
 
 
 def _act() -> list[nn.Module]:
-    from ..compress.modules import QuantAct
+    from ..compression.modules import QuantAct
     return [nn.ReLU(), QuantAct(bits=8, signed=False)]
 
 
@@ -32,7 +32,7 @@ class CnnDigits(nn.Module):
 
     def __init__(self, width: tuple[int, int, int] = (16, 32, 32), threshold: str = "he"):
         super().__init__()
-        from ..compress.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
+        from ..compression.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
         c1, c2, c3 = width
         self.quant_in = QuantAct(bits=8, signed=False, scale=1.0)
         self.conv1 = IntConv2d(1, c1, 3, padding=1, bias=False)
@@ -61,7 +61,7 @@ class MlpDigits(nn.Module):
 
     def __init__(self, hidden: int = 64, threshold: str = "he"):
         super().__init__()
-        from ..compress.modules import IntLinear, QuantAct, TernaryLinear
+        from ..compression.modules import IntLinear, QuantAct, TernaryLinear
         self.quant_in = QuantAct(bits=8, signed=False, scale=1.0)
         self.flatten = nn.Flatten()
         self.fc1 = IntLinear(64, hidden, bias=False)
@@ -89,7 +89,7 @@ def build_digits_model(name: str, seed: int = 0) -> nn.Module:
 
 def digits_data():
     """(train, test) as torch `Split`s in NCHW."""
-    from ..compress.train import Split
+    from ..compression.train import Split
     from ..data import digits_split
     train, test = digits_split()
     return Split.of(train.x, train.y), Split.of(test.x, test.y)
@@ -98,8 +98,8 @@ def digits_data():
 def qat(model: nn.Module, data, seed: int = 0, float_epochs: int = 15, qat_epochs: int = 10,
         frozen_epochs: int = 5, lr: float = 3e-3, **fit) -> nn.Module:
     """Float warm-up, then fake quantization with calibrating, then frozen, activation scales."""
-    from ..compress.modules import freeze_act_scales, set_quant_enabled
-    from ..compress.train import Fit
+    from ..compression.modules import freeze_act_scales, set_quant_enabled
+    from ..compression.train import Fit
     set_quant_enabled(model, False)
     Fit(float_epochs, lr=lr, seed=seed, **fit).run(model, data)
     set_quant_enabled(model, True)

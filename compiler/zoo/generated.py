@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compress.groups import check_lanes, groups_per_row
+from ..compression.groups import check_lanes, groups_per_row
 from ..errors import OptionError
 from ..ir.graph import Graph, GraphBuilder
 from ..ir.ops import AddAttrs, GapAttrs, InputAttrs, MacAttrs, Op, PoolAttrs, QuantAttrs

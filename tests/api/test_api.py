@@ -25,7 +25,7 @@ def test_public_names_have_docstrings():
     for name in ("load", "compile", "simulate", "compare", "open_design", "Model", "Design",
                  "SimResult", "Report"):
         assert getattr(tritium, name).__doc__, name
-    assert callable(tritium.compress) and tritium.api.compress.__doc__
+    assert tritium.compress is tritium.api.compress and tritium.compress.__doc__
 
 
 def test_compile_in_memory_equals_the_cli(tmp_path):
@@ -53,7 +53,7 @@ def test_simulate_from_memory_and_from_outdir(tmp_path):
 
 def test_torch_module_compiles():
     torch = pytest.importorskip("torch")
-    from tritium.compress.modules import IntConv2d, IntLinear, QuantAct  # noqa: F401
+    from tritium.compression.modules import IntConv2d, IntLinear, QuantAct  # noqa: F401
     from tritium.zoo.digits import build_digits_model
     net = build_digits_model("cnn-digits", 0).eval()
     with torch.no_grad():

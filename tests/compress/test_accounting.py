@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from tritium.compress.accounting import compression_summary, layer_size, pe_compression_rate
-from tritium.compress.huffman import code_lengths, code_table, coded_bits
+from tritium.compression.accounting import compression_summary, layer_size, pe_compression_rate
+from tritium.compression.huffman import code_lengths, code_table, coded_bits
 from tritium.ir.graph import GraphBuilder
 from tritium.ir.ops import InputAttrs, MacAttrs, Op
 from tritium.ir.types import WeightKind, Weights

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tritium.compress.train import accuracy
+from tritium.compression.train import accuracy
 from tritium.ir.interp import run_golden
 from tritium.passes import lower
 from tritium.zoo.digits import digits_data, train_digits_model

@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from tritium.cli import main  # noqa: E402
-from tritium.compress.from_graph import export_graph, from_graph  # noqa: E402
-from tritium.compress.modules import set_quant_enabled  # noqa: E402
+from tritium.compression.from_graph import export_graph, from_graph  # noqa: E402
+from tritium.compression.modules import set_quant_enabled  # noqa: E402
 from tritium.ir.interp import run_float  # noqa: E402
 from tritium.ir.ops import Op  # noqa: E402
 from tritium.ir.torch_interp import GraphModule  # noqa: E402
@@ -67,7 +67,7 @@ class SmallCnn(nn.Module):
 
 @pytest.fixture(scope="module")
 def float_onnx(tmp_path_factory):
-    from tritium.compress.train import Fit
+    from tritium.compression.train import Fit
     from tritium.zoo.digits import digits_data
     torch.manual_seed(0)
     torch.set_num_threads(1)

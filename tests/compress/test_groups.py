@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from tritium.compress import groups as G
+from tritium.compression import groups as G
 from tritium.errors import OptionError
 
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from tritium.compress.modules import (IntConv2d, IntLinear, QuantAct, TernaryConv2d, TernaryLinear,
+from tritium.compression.modules import (IntConv2d, IntLinear, QuantAct, TernaryConv2d, TernaryLinear,
                                        set_quant_enabled)
-from tritium.compress.quantizers import Threshold
+from tritium.compression.quantizers import Threshold
 from tritium.errors import QuantizationError
 from tritium.ir.types import storage_dtype, WeightKind
 

@@ -3,14 +3,14 @@ import pytest
 import torch
 from torch import nn
 
-from tritium.compress.adabn import adaptive_bn
-from tritium.compress.flipout import FlipTracker
-from tritium.compress.groups import group_density
-from tritium.compress.kd import KDConfig, kd_loss
-from tritium.compress.knee import find_knee
-from tritium.compress.modules import TernaryConv2d
-from tritium.compress.pipeline import CompressConfig, Method, choose_rate, prune, rate_for_target
-from tritium.compress.train import Split
+from tritium.compression.adabn import adaptive_bn
+from tritium.compression.flipout import FlipTracker
+from tritium.compression.groups import group_density
+from tritium.compression.kd import KDConfig, kd_loss
+from tritium.compression.knee import find_knee
+from tritium.compression.modules import TernaryConv2d
+from tritium.compression.pipeline import CompressConfig, Method, choose_rate, prune, rate_for_target
+from tritium.compression.train import Split
 from tritium.errors import OptionError
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from tritium.compress.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
+from tritium.compression.modules import IntConv2d, IntLinear, QuantAct, TernaryConv2d
 from tritium.errors import ModelError, UnsupportedError
 from tritium.frontend.torch_import import import_torch
 from tritium.ir.interp import run_float

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from tritium.compress.groups import group_nonzero_np
+from tritium.compression.groups import group_nonzero_np
 from tritium.errors import OptionError
 from tritium.ir.interp import run_float, run_golden
 from tritium.ir.ops import Op

@@ -13,22 +13,6 @@ taps, `S` being the PE lane count of the board.
 
 Everything except `accounting`, `huffman` and `groups`' numpy helpers needs torch.
 
-Called, the package is `tritium.api.compress`: `tritium.compress(model, dataset=..., board=...)`.
+The API function that runs the pipeline is `tritium.compress` (`tritium.api.compress`);
+this package is what it is made of.
 """
-
-import sys as _sys
-import types as _types
-
-
-class _CallablePackage(_types.ModuleType):
-    """`tritium.compress` names this package *and* the API function: importing any
-    `tritium.compress.*` module binds the package to that attribute of `tritium`,
-    so the package itself must be callable, as `tritium.api.compress`."""
-
-    def __call__(self, model, **kwargs):
-        """Compress `model`; see `tritium.api.compress` for the arguments."""
-        from ..api import compress
-        return compress(model, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallablePackage

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import enum
 import math
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager
@@ -39,6 +38,7 @@ from .adabn import adaptive_bn
 from .flipout import FlipTracker
 from .groups import expand_group_mask, group_lasso, group_norms, lowest_groups, wpc_penalty
 from .kd import KDConfig
+from .methods import Method
 from .knee import find_knee
 from .modules import freeze_act_scales, set_quant_enabled, ternary_layers
 from .train import Fit, Split, accuracy, holdout
@@ -51,13 +51,6 @@ Progress = Callable[[int, str], ContextManager[Callable[..., None]]]
 @contextlib.contextmanager
 def no_progress(total: int, description: str):
     yield lambda k=1: None
-
-
-class Method(enum.Enum):
-    MAGNITUDE = "magnitude"      # no regularizer; groups ranked by L2 norm
-    GROUP_LASSO = "group-lasso"  # λ·Σ‖g‖
-    WPC = "wpc"                  # λ·Σ min(‖g‖, τ), Yang/He/Fan AAAI'20
-    FLIPOUT = "flipout"          # groups ranked by Σ |θ|²/(flips+1), gradient noise
 
 
 # Penalty weights that drive the weak groups of cnn-digits to zero in ~20 epochs of Adam.
