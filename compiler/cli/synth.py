@@ -37,7 +37,7 @@ def run(args) -> int:
     if args.json:
         emit_json(doc)
     else:
-        _print(doc)
+        _print(doc, outdir)
     return 0
 
 
@@ -49,17 +49,29 @@ def _simd(outdir: Path) -> int:
         return 16
 
 
-def _print(doc: dict) -> None:
+def _print(doc: dict, outdir: Path) -> None:
     from rich.table import Table
     t = Table(title=f"synthesized for {doc['family']} (yosys {doc['yosys']}, {doc['seconds']} s)")
     keys = list(doc["total"])
-    t.add_column("module")
+    t.add_column("engine")
     for k in keys:
         t.add_column(k, justify="right")
-    rows = [(f"{name}_engine", c) for name, c in doc["layers"].items()] + [("total", doc["total"])]
+    rows = [*doc["engines"].items(), ("(glue: FIFOs, forks, ports)", doc["glue"]),
+            ("total", doc["total"])]
     for name, c in rows:
         t.add_row(name, *(f"{c[k]:,}" for k in keys))
     console().print(t)
+    report = outdir / "report.json"
+    if report.exists():
+        from ..report.data import load_report
+        from ..synth.design import fit_message
+        section = load_report(report).get("synth", {})
+        if section.get("fit"):
+            console().print(fit_message(section) or "the synthesized design fits the board's "
+                            "usable resources")
+        elif not section.get("comparable", True):
+            console().print(f"synthesized for {doc['family']}, not the board's family: "
+                            "estimates and fit are not compared")
     if "lanes" in doc:
         lanes = doc["lanes"]
         console().print(f"lane bank S={lanes['simd']}: ternary {lanes['ternary']['lut']} LUT, "

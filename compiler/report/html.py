@@ -51,8 +51,15 @@ def synth_table(synth: dict | None) -> str:
     rows = [[name, *(p[k][w] if p[k][w] is not None else "-" for k in keys
                      for w in ("estimated", "synthesized", "ratio"))]
             for name, p in synth["estimated_vs_synthesized"].items()]
+    from ..synth.design import fit_message
+    verdict = ""
+    if synth.get("fit"):
+        verdict = fit_message(synth) or "The synthesized design fits the board's usable resources."
+    elif not synth.get("comparable", True):
+        verdict = "Synthesized for another family than the board's: estimates are not compared."
     return (f"<h2>Estimated vs synthesized ({escape(synth['family'])}, yosys "
-            f"{escape(synth['yosys'])})</h2>" + table(head, rows))
+            f"{escape(synth['yosys'])})</h2>" + table(head, rows)
+            + (f"<p>{escape(verdict)}</p>" if verdict else ""))
 
 
 RESOURCE_ROWS = ("lut", "ff", "bram18", "uram", "dsp")

@@ -3,11 +3,20 @@
 Writes OUTDIR/synth.json (versioned, `tritium.schema` "synth"):
 
     {"schema_version", "family", "yosys", "seconds", "top", "total": {lut, ff, carry, dsp, bram18, uram},
-     "modules": {module: counts (hierarchical)}, "layers": {layer: counts of <layer>_engine}}
+     "modules": {module: counts (hierarchical)}, "layers": {layer: counts of <layer>_engine},
+     "engines": {engine: counts}, "glue": counts}
 
-and adds a `synth` section to OUTDIR/report.json (re-rendering report.html):
-the synthesized totals and, per MAC layer, the synthesized LUT/FF/DSP/BRAM18
-beside the schedule's estimates.
+`engines` are the instances directly below the top that build an engine
+(`u_<engine>`, and a pool's `u_<engine>_window`); `glue` is everything else
+(the FIFOs between engines, forks, the AXI-stream ports, the top's own cells).
+
+It adds a `synth` section to OUTDIR/report.json (re-rendering report.html):
+the synthesized totals and, per engine and for the network, the synthesized
+LUT/FF/DSP/BRAM18 beside the schedule's estimates with their ratio, and
+whether the synthesized design fits the board's usable resources (naming each
+resource over budget and the engine that costs most of it). Estimates and fit
+are for the board's family: synthesized for another family, they are not
+compared.
 """
 from __future__ import annotations
 
@@ -21,7 +30,7 @@ from ..board import Family, load_board
 from ..errors import ModelError, ToolError
 from ..fileio import atomic_write
 from . import yosys
-from .stat import module_totals
+from .stat import Counts, module_totals
 
 TOP = "tritium_top"
 COMPARED = ("lut", "ff", "dsp", "bram18")
@@ -68,28 +77,71 @@ def synth_doc(stat: dict, family: Family, version: str, seconds: float) -> dict:
     # conv1_engine$tritium_top.u_conv1
     layers = {base[: -len("_engine")]: c.as_dict() for name, c in totals.items()
               if (base := name.split("$")[0]).endswith("_engine")}
+    engines: dict[str, Counts] = {}
+    glue = totals[TOP]
+    for name, c in totals.items():
+        inst = name.partition("$")[2]
+        if not inst.startswith(f"{TOP}.u_") or "." in inst[len(TOP) + 1:]:
+            continue                                     # not a direct child of the top
+        glue = glue + c.times(-1)
+        engine = inst[len(TOP) + 3:].removesuffix("_window")
+        if engine != "in" and engine != "out" and not engine.startswith(("q_", "fork_")):
+            engines[engine] = engines.get(engine, Counts()) + c
+        else:
+            glue = glue + c
     return schema.stamp("synth", {
         "family": family.value, "yosys": version, "seconds": round(seconds, 1), "top": TOP,
         "total": totals[TOP].as_dict(), "layers": dict(sorted(layers.items())),
+        "engines": {k: v.as_dict() for k, v in sorted(engines.items())}, "glue": glue.as_dict(),
         "modules": {k: v.as_dict() for k, v in sorted(totals.items())}})
 
 
-def synth_section(report: dict, doc: dict) -> dict:
-    """The report's `synth` section: estimated vs synthesized, network and per layer."""
+def synth_section(report: dict, doc: dict, board_family: Family | None = None) -> dict:
+    """The report's `synth` section: estimated vs synthesized for the network and per
+    engine (MAC layers only in a synth.json older than its `engines`), the glue, and,
+    when the board's family is known, whether the synthesized design fits the board's
+    usable resources (the report's `network.usable`). Synthesized for another family
+    than the board's, nothing is compared."""
+    comparable = board_family is None or board_family.value == doc["family"]
     net = report["network"]
-    rows = {"network": _pair({k: net[k] for k in COMPARED}, doc["total"])}
-    for layer in report["layers"]:
-        if layer["name"] in doc["layers"]:
-            rows[layer["name"]] = _pair(layer, doc["layers"][layer["name"]])
-    return {"family": doc["family"], "yosys": doc["yosys"], "total": doc["total"],
-            "estimated_vs_synthesized": rows}
+    rows = {"network": _pair({k: net[k] for k in COMPARED}, doc["total"], comparable)}
+    synthesized = doc.get("engines", doc["layers"])
+    for e in report.get("engines", report["layers"]):
+        if e["name"] in synthesized:
+            rows[e["name"]] = _pair(e, synthesized[e["name"]], comparable)
+    section = {"family": doc["family"], "yosys": doc["yosys"], "total": doc["total"],
+               "glue": doc.get("glue"), "comparable": comparable,
+               "estimated_vs_synthesized": rows}
+    if board_family is not None and comparable:
+        section["fit"] = fit(doc["total"], synthesized, net["usable"])
+    return section
 
 
-def _pair(est: dict, syn: dict) -> dict:
+def fit(total: dict, engines: dict, usable: dict) -> dict:
+    """Whether synthesized `total` fits the `usable` resources: `{"fits", "over":
+    {resource: {"synthesized", "usable", "largest_engine"}}}`."""
+    over = {k: {"synthesized": total[k], "usable": usable.get(k, 0),
+                "largest_engine": max(engines, key=lambda e: engines[e].get(k, 0), default=None)}
+            for k in COMPARED if total.get(k, 0) > usable.get(k, 0)}
+    return {"fits": not over, "over": over}
+
+
+def fit_message(section: dict) -> str | None:
+    """One line saying why the synthesized design does not fit, or None."""
+    f = section.get("fit")
+    if not f or f["fits"]:
+        return None
+    parts = [f"{k.upper()} {v['synthesized']:,} of {v['usable']:,} usable (most: engine "
+             f"'{v['largest_engine']}')" for k, v in f["over"].items()]
+    return "the synthesized design does not fit the board: " + "; ".join(parts)
+
+
+def _pair(est: dict, syn: dict, comparable: bool = True) -> dict:
     out = {}
     for k in COMPARED:
         e, s = est.get(k, 0), syn.get(k, 0)
-        out[k] = {"estimated": e, "synthesized": s, "ratio": round(e / s, 3) if s else None}
+        ratio = round(e / s, 3) if s and comparable else None
+        out[k] = {"estimated": e if comparable else None, "synthesized": s, "ratio": ratio}
     return out
 
 
@@ -97,6 +149,10 @@ def add_to_report(outdir: Path, doc: dict) -> None:
     from ..report.data import dumps, load_report
     from ..report.html import render_report
     report = load_report(outdir / "report.json")
-    report["synth"] = synth_section(report, doc)
+    try:
+        family = default_family(outdir)
+    except ModelError:
+        family = None
+    report["synth"] = synth_section(report, doc, family)
     atomic_write(outdir / "report.json", dumps(report))
     atomic_write(outdir / "report.html", render_report(report))
