@@ -72,8 +72,9 @@ def engines_table(rep: dict) -> str:
     classes = [["diff" if e["name"] == slow else "", "", ""] for e in engines]
     return ("<h2>Engines: cycles per frame</h2><p>One pixel per beat between engines; a "
             "Conv/Dense engine takes max(in pixels, out pixels &times; max(1, cycles per pixel), "
-            "DRAM cycles), other engines max(in pixels, out pixels), the input port H&times;W "
-            "beats, the output port one beat per value.</p>"
+            "DRAM cycles), other engines max(in pixels, out pixels), and an engine with a window "
+            "unit no less than the unit's column steps; the input port H&times;W beats, the "
+            "output port one beat per value.</p>"
             + table(["engine", "op", "cycles"], rows, classes))
 
 
