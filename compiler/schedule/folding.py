@@ -215,8 +215,10 @@ def max_throughput(layers, fixed, board: Board, gran: Granularity, margin: float
     if fits(hi) is None:
         pes = {l.name: 1 for l in layers}
         how = ("even with one PE per layer and weights streamed from DRAM where that helps"
-               if board.dram_gbps > 0 else "even with one PE per layer")
-        raise BoardError(not_fitting(estimate(layers, fixed, pes, gran, board.family), board, how))
+               if dram else "even with one PE per layer")
+        memory = _least_block_ram(layers, pes, gran, board) if dram else None
+        raise BoardError(not_fitting(estimate(layers, fixed, pes, gran, board.family, memory),
+                                     board, how))
     while lo < hi:
         mid = (lo + hi) // 2
         if fits(mid) is None:
@@ -225,6 +227,15 @@ def max_throughput(layers, fixed, board: Board, gran: Granularity, margin: float
             hi = mid
     pes, mem = fits(lo)
     return Folding(pes, lo, FoldingMode.MAX_THROUGHPUT, mem)
+
+
+def _least_block_ram(layers, pes, gran, board) -> dict[str, WeightMemory]:
+    """Weight memory per layer with every layer streamed from DRAM where that takes less
+    block RAM: the placement a "does not fit even with DRAM" message quotes."""
+    def bram(l, kind):
+        return l.resources(pes[l.name], gran, board.family, kind).bram18
+    return {l.name: WeightMemory.DRAM if bram(l, WeightMemory.DRAM) < bram(l, WeightMemory.BRAM)
+            else WeightMemory.BRAM for l in layers}
 
 
 def not_fitting(need: cost.Resources, board: Board, how: str, fix: str = "") -> str:
