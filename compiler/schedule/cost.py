@@ -252,12 +252,26 @@ def pe_kind(ternary: bool) -> str:
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
     """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words,
-    weight_mem) + its double-buffered input buffer memory(S*A, 2*in_words) + control
-    (40 LUT, 32 FF)."""
+    weight_mem) + its input select + control (40 LUT, 32 FF). The PE reads its S lanes
+    out of the broadcast unit's two slots of `in_words` S-lane words each (tri_bcast.sv,
+    tri_pe.sv). Its program reads n = min(in_words, words) distinct words of a slot (each
+    ROM word one (item, tap)), and synthesis keeps only those inputs of the select: a
+    (2n):1 select per lane bit, LUT = S*A*ceil((2n - 1)/3) on LUT6 (a tree of 4:1 muxes),
+    S*A*min(2n - 1, 24) on LUT4 (about one LUT4 per input; the calibration grid's
+    synthesis levels off near 24 per bit)."""
+    n = 2 * max(1, min(m.in_words, words)) - 1
+    per_bit = -(-n // 3) if LUT_BITS[family] == 64 else min(n, 24)
+    select = m.simd * m.act_bits * per_bit
     return (lane_bank(m, family) + requant_unit(m, rows, family)
             + weight_rom(m.simd * m.weight_bits, words, weight_mem, family)
-            + memory(m.simd * m.act_bits, 2 * m.in_words, family)
-            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF))
+            + Resources(lut=select + CONTROL_LUT, ff=CONTROL_FF))
+
+
+def broadcast_buffer(m: MacShape) -> Resources:
+    """The broadcast unit (tri_bcast.sv): two slots of a pixel's input vector, `in_words`
+    S-lane words each, in registers, FF = 2*in_words*S*A (+ 8 control); its slot select
+    is priced in each PE (pe_cost_formula)."""
+    return Resources(lut=8, ff=2 * m.in_words * m.simd * m.act_bits + 8)
 
 
 def row_memory(width: int, depth: int, family: Family) -> Resources:
@@ -341,14 +355,14 @@ def collector(m: MacShape, family: Family) -> Resources:
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
-    """Window unit + sum over PEs of pe_cost + collector (+ dram_reader if its weights
-    stream from DRAM)."""
+    """Window unit + broadcast buffer + sum over PEs of pe_cost + collector (+ dram_reader
+    if its weights stream from DRAM)."""
     counts: dict[tuple[int, int], int] = {}
     for key in zip(words_per_pe, rows_per_pe):
         counts[key] = counts.get(key, 0) + 1
     pes = total(pe_cost(m, w, r, family, weight_mem).times(n) for (w, r), n in sorted(counts.items()))
     dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
-    return window_unit(m, family) + pes + collector(m, family) + dma
+    return window_unit(m, family) + broadcast_buffer(m) + pes + collector(m, family) + dma
 
 
 def pixels(shape: tuple[int, ...]) -> int:

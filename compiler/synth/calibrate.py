@@ -42,10 +42,12 @@ CONSTANTS = HERE / "calibration.json"
 FAMILIES = (Family.XC7, Family.ECP5)
 RESOURCES = ("lut", "ff")
 
-# PE: (ternary, simd, act_bits, acc_bits)
+# PE: (ternary, simd, act_bits, acc_bits[, slices of the input vector])
 PE_FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16),
-          (False, 4, 8, 24), (False, 8, 8, 24)]
-PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20)]
+          (False, 4, 8, 24), (False, 8, 8, 24),
+          (True, 16, 4, 20, 9), (True, 8, 8, 20, 4), (False, 8, 8, 24, 4)]
+PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20),
+               (True, 16, 4, 20, 18), (True, 16, 8, 24, 6)]
 # Other blocks: configs by their Block.fields.
 GRID = {
     # window: (h, w, c, a, kh, kw, stride, pad)
@@ -64,9 +66,9 @@ LIVE = ("pe_ternary", (True, 4, 4, 12))   # re-synthesized live by tests/synth (
 
 
 def pe_config(t: tuple) -> PeConfig:
-    ternary, simd, a, acc = t
+    ternary, simd, a, acc, nslice = (*t, 1)[:5]
     return PeConfig(simd=simd, act_bits=a, ternary=ternary, weight_bits=2 if ternary else 8,
-                    acc_bits=acc, words=16, rows=4)
+                    acc_bits=acc, words=16, rows=4, nslice=nslice)
 
 
 def block_config(kind: str, t: tuple) -> dict:
@@ -74,10 +76,10 @@ def block_config(kind: str, t: tuple) -> dict:
 
 
 def pe_formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[str, int]:
-    """cost.pe_cost for the synthesized PE (its input buffer is a register: in_words 1)."""
+    """cost.pe_cost for the synthesized PE (its input vector: `nslice` words)."""
     from ..schedule import cost
     m = cost.MacShape(simd=c.simd, act_bits=c.act_bits, out_bits=c.out_bits, acc_bits=c.acc_bits,
-                      weight_bits=c.weight_bits, ternary=c.ternary, in_words=1, rows=c.rows,
+                      weight_bits=c.weight_bits, ternary=c.ternary, in_words=c.nslice, rows=c.rows,
                       in_shape=(1, 1, c.simd), kernel=(1, 1), window_rows=0)
     fn = cost.pe_cost if calibrated else cost.pe_cost_formula
     return fn(m, c.words, c.rows, family).as_dict()

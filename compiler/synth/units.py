@@ -48,11 +48,12 @@ class PeConfig:
     rows: int = 4
     out_bits: int = 8
     seed: int = 0
+    nslice: int = 1       # S-lane slices of the input vector (the PE selects one per word)
 
     def key(self) -> str:
         kind = "t" if self.ternary else f"i{self.weight_bits}"
         return (f"pe_{kind}_s{self.simd}_a{self.act_bits}_acc{self.acc_bits}_w{self.words}"
-                f"_r{self.rows}")
+                f"_r{self.rows}" + (f"_n{self.nslice}" if self.nslice > 1 else ""))
 
 
 def _clog2(n: int) -> int:
@@ -62,7 +63,7 @@ def _clog2(n: int) -> int:
 def pe_program(c: PeConfig) -> list[str]:
     """Random ROM words (hex), rows split evenly over the words, first/last flags set."""
     rng = np.random.default_rng(c.seed)
-    rw = _clog2(c.rows)
+    rw, sw = _clog2(c.rows), _clog2(c.nslice)
     out = []
     per_row = max(1, c.words // c.rows)
     for i in range(c.words):
@@ -73,12 +74,14 @@ def pe_program(c: PeConfig) -> list[str]:
         word = 0
         for l, v in enumerate(lanes):
             word |= int(v) << (l * c.weight_bits)
-        pos = c.simd * c.weight_bits + 1             # slice field is 1 bit (one slice)
+        if c.nslice > 1:    # word i reads slice i mod nslice, as a real program reads each once
+            word |= (i % c.nslice) << (c.simd * c.weight_bits)
+        pos = c.simd * c.weight_bits + sw
         row = min(i // per_row, c.rows - 1)
         first = i % per_row == 0
         last = (i % per_row == per_row - 1) or i == c.words - 1
         word |= (int(first) << pos) | (int(last) << (pos + 1)) | (row << (pos + 2))
-        width = c.simd * c.weight_bits + 1 + 2 + rw
+        width = c.simd * c.weight_bits + sw + 2 + rw
         out.append(f"{word:0{-(-width // 4)}x}")
     return out
 
@@ -92,12 +95,12 @@ def pe_wrapper(c: PeConfig) -> str:
     return f"""`default_nettype none
 module unit_top (
     input wire logic clk, input wire logic rst_n, input wire logic vec_valid,
-    input wire logic [{2 * c.simd * c.act_bits - 1}:0] vec_slots, input wire logic vec_slot,
+    input wire logic [{2 * c.nslice * c.simd * c.act_bits - 1}:0] vec_slots, input wire logic vec_slot,
     output logic vec_take,
     input wire logic [3:0] bank_busy, output logic res_valid, output logic [{cw - 1}:0] res_ch,
     output logic [{c.out_bits - 1}:0] res_data, output logic [1:0] res_bank, output logic res_end);
     tri_pe #(.S({c.simd}), .A({c.act_bits}), .IN_SIGNED(1'b1), .TERNARY(1'b{int(c.ternary)}),
-             .WB({c.weight_bits}), .NSLICE(1), .SW(1), .NWORDS({c.words}), .NROWS({c.rows}),
+             .WB({c.weight_bits}), .NSLICE({c.nslice}), .SW({_clog2(c.nslice)}), .NWORDS({c.words}), .NROWS({c.rows}),
              .RW({rw}), .ACC({c.acc_bits}), .CW({cw}), .NB(4), .BKW(2), .O({c.out_bits}),
              .MW(16), .BW(32), .SH(12), .LO(64'sd0), .HI(64'sd{(1 << c.out_bits) - 1}),
              .ROW_M({c.rows * 16}'h{m}), .ROW_B({c.rows * 32}'h{b}), .ROW_CH({c.rows * cw}'d{ch}),

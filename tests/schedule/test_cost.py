@@ -50,8 +50,9 @@ def test_pe_cost_is_sum_of_parts():
     m = shape()
     pe = cost.pe_cost_formula(m, words=200, rows=8, family=Family.XCUP)
     # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT, ROM 32x200 -> 1 BRAM,
-    # input buffer 128 x 72 -> 128*2 LUT, control 40/32
-    assert pe == Resources(lut=280 + 40 + 48 + 256 + 40, ff=152 + 32 + 32, bram18=1, dsp=1)
+    # the program reads 36 distinct words of a slot: a 72:1 select of 128 input bits -> 128*24,
+    # control 40/32
+    assert pe == Resources(lut=280 + 40 + 48 + 128 * 24 + 40, ff=152 + 32 + 32, bram18=1, dsp=1)
     assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
 
 
@@ -111,7 +112,9 @@ def test_mac_engine_groups_equal_pes():
     m = shape()
     one = cost.pe_cost(m, 100, 4, Family.XCUP)
     eng = cost.mac_engine_cost(m, [100, 100, 100], [4, 4, 4], Family.XCUP)
-    assert eng == cost.window_unit(m, Family.XCUP) + one.times(3) + cost.collector(m, Family.XCUP)
+    assert eng == (cost.window_unit(m, Family.XCUP) + cost.broadcast_buffer(m) + one.times(3)
+                   + cost.collector(m, Family.XCUP))
+    assert cost.broadcast_buffer(m) == Resources(lut=8, ff=2 * 36 * 16 * 8 + 8)
 
 
 def test_collector_formula_counts_the_rtl_banks():
