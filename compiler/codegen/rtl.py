@@ -231,7 +231,8 @@ def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[s
     ctx = {"top": TOP, "input": inp, "output": outp, "engines": engines,
            "forks": [forks[k] for k in sorted(forks, key=order.index)],
            "in_tw": machine.in_tdata_bits, "out_tw": machine.out_tdata_bits,
-           "banks": COLLECTOR_BANKS, "bank_bits": BANK_BITS, "out_depth": machine.output_reader.depth}
+           "banks": COLLECTOR_BANKS, "bank_bits": BANK_BITS, "out_depth": machine.output_reader.depth,
+           "engine_names": {tensors[e.name].name: e.name for e in machine.engines}}
     return ctx, files
 
 
@@ -280,7 +281,7 @@ def generate_rtl(graph: Graph, schedule: NetworkSchedule, *, vectors=None) -> Pl
             "rtl_cycles_per_frame": model["cycles_per_frame"],
             "rtl_bottleneck": model["bottleneck"],
             "schedule_cycles_per_frame": schedule.bottleneck.cycles,
-            "sources": sources}
+            "sources": sources, "engine_names": ctx["engine_names"]}
     plan["rtl/meta.json"] = json.dumps(meta, indent=2, sort_keys=True) + "\n"
     if vectors is not None:
         vectors.check_model(graph)

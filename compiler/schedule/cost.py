@@ -310,6 +310,26 @@ def window_formula(width: int, channels: int, act_bits: int, kernel: tuple[int, 
     return mem + Resources(lut=select + 64, ff=kh * kw * d + read_regs + 64)
 
 
+def fifo_formula(width: int, depth: int, family: Family) -> Resources:
+    """A stream FIFO between engines (tri_fifo.sv) as built, uncalibrated. Its read
+    address is a register, so yosys maps it like a row memory: LUT RAM up to 64 words on
+    LUT6 and 32 on LUT4 (`row_memory`), + 16 LUT and FF = 2*clog2(depth) + clog2(depth+1)
+    + 1 (read and write pointers, count); deeper, block RAM (`bram18`) with a `width`-bit
+    register that keeps the first word falling through (FF + width) and its select
+    (LUT = width + 16 on LUT6; on LUT4 about 192 + width/8, as synthesized)."""
+    ff = 2 * max(1, (depth - 1).bit_length()) + depth.bit_length() + 1
+    lut6 = LUT_BITS[family] == 64
+    if depth <= (64 if lut6 else 32):
+        return row_memory(width, depth, family) + Resources(lut=16, ff=ff)
+    return Resources(lut=width + 16 if lut6 else 192 + width // 8, ff=width + ff,
+                     bram18=bram18(width, depth))
+
+
+def fifo_cost(width: int, depth: int, family: Family) -> Resources:
+    """fifo_formula through the FIFO's fitted line (python -m tritium.synth.calibrate)."""
+    return calibrated("fifo", fifo_formula(width, depth, family), family)
+
+
 def window_cost(width: int, channels: int, act_bits: int, kernel: tuple[int, int], rows: int,
                 family: Family) -> Resources:
     """window_formula through the window's fitted line (python -m tritium.synth.calibrate)."""
@@ -481,11 +501,11 @@ def gap_cost(channels, acc_bits, out_bits, simd, family) -> Resources:
             + calibrated("gap", gap_formula(simd, acc_bits, out_bits, family), family))
 
 
-def add_cost(act_bits, out_bits, simd, fifo_words, family) -> Resources:
-    """Residual add, S lanes: the skip FIFO memory(S*A, fifo_words), control
-    (64 LUT, 64 FF) and the calibrated datapath add_formula(S, ...)."""
-    return (memory(simd * act_bits, fifo_words, family) + Resources(lut=logic(64, family), ff=64)
-            + calibrated("add", add_formula(simd, act_bits, out_bits, family), family))
+def add_cost(act_bits, out_bits, simd, family) -> Resources:
+    """Residual add, S lanes: control (64 LUT, 64 FF) and the calibrated datapath
+    add_formula(S, ...). Its skip FIFO is one of its input FIFOs (model.input_fifos)."""
+    return Resources(lut=logic(64, family), ff=64) + calibrated(
+        "add", add_formula(simd, act_bits, out_bits, family), family)
 
 
 def requant_cost(act_bits, out_bits, simd, family) -> Resources:

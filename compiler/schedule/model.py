@@ -142,8 +142,13 @@ class MacLayer:
                   weight_mem: WeightMemory = WeightMemory.BRAM) -> cost.Resources:
         """Estimated cost at P: every PE holds its share of the words and rows."""
         words = self.words_per_pe(p, granularity)
-        return cost.mac_engine_cost(self.shape, [words] * p, [-(-self.rows // p)] * p, family,
-                                    weight_mem)
+        return self.engine_cost([words] * p, [-(-self.rows // p)] * p, family, weight_mem)
+
+    def engine_cost(self, words_per_pe, rows_per_pe, family: Family,
+                    weight_mem: WeightMemory = WeightMemory.BRAM) -> cost.Resources:
+        """cost.mac_engine_cost with these PE memories, plus the engine's input FIFO."""
+        fifo = cost.fifo_cost(self.shape.in_shape[-1] * self.shape.act_bits, EDGE_FIFO_DEPTH, family)
+        return cost.mac_engine_cost(self.shape, words_per_pe, rows_per_pe, family, weight_mem) + fifo
 
 
 def _bits(node: Node) -> int:
@@ -293,22 +298,40 @@ def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
     elif node.op is Op.GLOBALAVGPOOL:
         res = cost.gap_cost(src.shape[-1], sum_bits(graph, node), o_bits, simd, family)
     elif node.op is Op.ADD:
-        words = skips[node.name].depth * -(-node.shape[-1] // simd)
-        res = cost.add_cost(a_bits, o_bits, simd, words, family)
+        res = cost.add_cost(a_bits, o_bits, simd, family)
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
         res = cost.requant_cost(a_bits, o_bits, simd, family)
-    return FixedEngine(node.name, node.op.value, node.inputs, cycles, res)
+    return FixedEngine(node.name, node.op.value, node.inputs, cycles,
+                       res + input_fifos(graph, node, family, skips))
+
+
+def input_fifos(graph: Graph, node: Node, family: Family,
+                skips: dict[str, SkipFifo] | None = None) -> cost.Resources:
+    """The FIFOs in front of an engine, as both backends build them (one per input, a
+    pixel of the source's channels per beat): EDGE_FIFO_DEPTH deep, an Add's early
+    operand `skip_fifos` deep (`skips`, computed if not given)."""
+    if node.op is Op.ADD and skips is None:
+        skips = skip_fifos(graph)
+    out = cost.Resources()
+    for k, i in enumerate(node.inputs):
+        src = graph.node(i)
+        skip = skips.get(node.name) if node.op is Op.ADD else None
+        depth = skip.depth if skip is not None and skip.operand == k else EDGE_FIFO_DEPTH
+        out = out + cost.fifo_cost(hwc(src.shape)[2] * _bits(src), depth, family)
+    return out
 
 
 IN_PORT, OUT_PORT = "in_stream", "out_stream"
 
 
-def ports(graph: Graph) -> tuple[FixedEngine, FixedEngine]:
+def ports(graph: Graph, family: Family) -> tuple[FixedEngine, FixedEngine]:
     """The AXI4-Stream ports as engines: the input one beat per pixel (`H*W`), the
-    output one beat per value (docs/architecture.md, top-level ports)."""
+    output one beat per value (docs/architecture.md, top-level ports); the output port
+    is priced with the FIFO in front of it (EDGE_FIFO_DEPTH pixels of the output)."""
     out = graph.output_node
+    fifo = cost.fifo_cost(hwc(out.shape)[2] * _bits(out), EDGE_FIFO_DEPTH, family)
     return (FixedEngine(IN_PORT, "input", (), cost.pixels(graph.input.shape), cost.Resources()),
-            FixedEngine(OUT_PORT, "output", (out.name,), out.type.size, cost.Resources()))
+            FixedEngine(OUT_PORT, "output", (out.name,), out.type.size, fifo))
 
 
 def frame_cycles(graph: Graph, schedule) -> dict:

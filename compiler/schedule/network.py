@@ -122,7 +122,7 @@ def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
     if not layers:
         raise ModelError(f"model '{graph.name}' has no Conv or Dense layer to schedule")
     skips = skip_fifos(graph)
-    port_in, port_out = ports(graph)
+    port_in, port_out = ports(graph, board.family)
     fixed = [port_in] + [e for n in graph.nodes if not n.op.is_mac and
                          (e := fixed_engine(graph, n, s, board.family, skips)) is not None] + [port_out]
     for margin in MARGINS:
@@ -181,8 +181,8 @@ def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) ->
     engines = {f.name: f for f in fixed}
     for l in layers:
         sc = scheds[l.name]
-        res = cost.mac_engine_cost(l.shape, sc.words_per_pe(), [len(p.rows) for p in sc.pes],
-                                   board.family, sc.weight_memory)
+        res = l.engine_cost(sc.words_per_pe(), [len(p.rows) for p in sc.pes], board.family,
+                            sc.weight_memory)
         engines[l.name] = FixedEngine(l.name, l.op.value, l.inputs, _engine_cycles(l, sc), res)
     ordered = ([engines[IN_PORT]] + [engines[n.name] for n in graph.nodes if n.name in engines
                                      and n.name not in (IN_PORT, OUT_PORT)] + [engines[OUT_PORT]])

@@ -8,6 +8,7 @@ grid per block kind (compiler/synth/units.py):
 - `collector`: tri_collector.sv over PEs, channels and output bits;
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
   datapaths over taps, channels and bit widths;
+- `fifo`: tri_fifo.sv over width and depth;
 - `window`: tri_window.sv over image width, channels, bits, kernel, stride and
   padding (its row memories in LUT RAM and in block RAM).
 
@@ -50,6 +51,9 @@ PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20),
                (True, 16, 4, 20, 18), (True, 16, 8, 24, 6)]
 # Other blocks: configs by their Block.fields.
 GRID = {
+    # fifo: (width, depth): edge FIFOs (depth 2) and skip FIFOs
+    "fifo": {"fit": [(64, 2), (1024, 2), (256, 4), (128, 40), (32, 280)],
+             "held_out": [(512, 2), (96, 20), (64, 142)]},
     # window: (h, w, c, a, kh, kw, stride, pad)
     "window": {"fit": [(8, 8, 16, 4, 3, 3, 1, 1), (32, 32, 8, 8, 3, 3, 2, 1), (16, 16, 4, 8, 5, 5, 1, 2),
                        (12, 12, 32, 4, 2, 2, 2, 0), (8, 100, 4, 8, 3, 3, 1, 1)],

@@ -7,8 +7,10 @@ Writes OUTDIR/synth.json (versioned, `tritium.schema` "synth"):
      "engines": {engine: counts}, "glue": counts}
 
 `engines` are the instances directly below the top that build an engine
-(`u_<engine>`, and a pool's `u_<engine>_window`); `glue` is everything else
-(the FIFOs between engines, forks, the AXI-stream ports, the top's own cells).
+(`u_<engine>`, a pool's `u_<engine>_window`, and its input FIFOs `u_q_<engine>_in<k>`,
+as the cost model charges them), by model name (rtl/meta.json `engine_names`);
+the output port is `out_stream` (its FIFO and serializer); `glue` is everything
+else (forks, the input port, the top's own cells).
 
 It adds a `synth` section to OUTDIR/report.json (re-rendering report.html):
 the synthesized totals and, per engine and for the network, the synthesized
@@ -21,6 +23,7 @@ compared.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -61,14 +64,30 @@ def synth_outdir(outdir: str | Path, family: Family, timeout: float | None = Non
         atomic_write(outdir / "synth.log", result.log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    doc = synth_doc(result.stat, family, result.version, result.seconds)
+    names = json.loads((rtl / "meta.json").read_text()).get("engine_names", {}) \
+        if (rtl / "meta.json").is_file() else {}
+    doc = synth_doc(result.stat, family, result.version, result.seconds, names)
     atomic_write(outdir / "synth.json", json.dumps(doc, indent=1, sort_keys=True) + "\n")
     if (outdir / "report.json").exists():
         add_to_report(outdir, doc)
     return doc
 
 
-def synth_doc(stat: dict, family: Family, version: str, seconds: float) -> dict:
+def engine_of(instance: str, names: dict[str, str]) -> str | None:
+    """The engine an instance below the top belongs to (by model name where `names`, the
+    RTL's identifier -> model name map, knows it), or None for glue."""
+    if instance in ("out", "q_out"):
+        return "out_stream"
+    if instance == "in" or instance.startswith("fork_"):
+        return None
+    if instance.startswith("q_"):
+        instance = re.sub(r"_in\d+$", "", instance[2:])
+    instance = instance.removesuffix("_window")
+    return names.get(instance, instance)
+
+
+def synth_doc(stat: dict, family: Family, version: str, seconds: float,
+              names: dict[str, str] | None = None) -> dict:
     totals = module_totals(stat, family)
     if TOP not in totals:
         raise ToolError(f"yosys statistics lack the top module {TOP}; the RTL in rtl/ is not "
@@ -84,11 +103,11 @@ def synth_doc(stat: dict, family: Family, version: str, seconds: float) -> dict:
         if not inst.startswith(f"{TOP}.u_") or "." in inst[len(TOP) + 1:]:
             continue                                     # not a direct child of the top
         glue = glue + c.times(-1)
-        engine = inst[len(TOP) + 3:].removesuffix("_window")
-        if engine != "in" and engine != "out" and not engine.startswith(("q_", "fork_")):
-            engines[engine] = engines.get(engine, Counts()) + c
-        else:
+        engine = engine_of(inst[len(TOP) + 3:], names or {})
+        if engine is None:
             glue = glue + c
+        else:
+            engines[engine] = engines.get(engine, Counts()) + c
     return schema.stamp("synth", {
         "family": family.value, "yosys": version, "seconds": round(seconds, 1), "top": TOP,
         "total": totals[TOP].as_dict(), "layers": dict(sorted(layers.items())),

@@ -181,6 +181,8 @@ class Block:
             return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": 4, "BKW": 2,
                     "PIW": piw, "OWNER": f"{c['m'] * piw}'h{owner:x}",
                     "INIT": _rand_bits(c["m"] * c["o"], rng)}
+        if self.kind == "fifo":
+            return {"W": c["w"], "DEPTH": c["depth"]}
         if self.kind == "window":
             g = window_geometry(c)
             return {"H": c["h"], "W": c["w"], "C": c["c"], "A": c["a"], "KH": c["kh"], "KW": c["kw"],
@@ -207,7 +209,9 @@ class Block:
         """The cost model's formula for this block (calibrated: through its fitted line)."""
         from ..schedule import cost
         c = cfg
-        if self.kind == "window":
+        if self.kind == "fifo":
+            r = cost.fifo_formula(c["w"], c["depth"], family)
+        elif self.kind == "window":
             r = cost.window_formula(c["w"], c["c"], c["a"], (c["kh"], c["kw"]),
                                     window_geometry(c)["rows"], family)
         elif self.kind == "collector":
@@ -237,6 +241,7 @@ def window_geometry(c: dict) -> dict[str, int]:
 _RQ = "tri_requant.sv"
 BLOCKS = {b.kind: b for b in (
     Block("window", "tri_window", ("tri_window.sv",), ("h", "w", "c", "a", "kh", "kw", "s", "p")),
+    Block("fifo", "tri_fifo", ("tri_fifo.sv",), ("w", "depth")),
     Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),

@@ -22,7 +22,8 @@ from tritium.ir.ops import Op
 from tritium.ir.types import WeightKind
 from tritium.passes import lower
 from tritium.schedule import cost, schedule_network
-from tritium.schedule.model import EDGE_FIFO_DEPTH, SKIP_MARGIN, held_pixels, skip_fifos, window_rows
+from tritium.schedule.model import (EDGE_FIFO_DEPTH, SKIP_MARGIN, held_pixels, input_fifos,
+                                    skip_fifos, window_rows)
 
 BOARD = load_board("pynq-z2")
 
@@ -71,9 +72,12 @@ def test_cost_model_prices_the_same_skip_fifo(resnet):
     for name, s in skip_fifos(g).items():
         n = g.node(name)
         src = g.node(n.inputs[0])
-        words = s.depth * -(-n.shape[-1] // net.simd)
-        want = cost.add_cost(src.qtype.bits, n.qtype.bits, net.simd, words, BOARD.family)
+        skip = cost.fifo_cost(g.node(n.inputs[s.operand]).shape[-1] * src.qtype.bits, s.depth,
+                              BOARD.family)
+        want = cost.add_cost(src.qtype.bits, n.qtype.bits, net.simd, BOARD.family) + \
+            input_fifos(g, n, BOARD.family)
         assert net.engine(name).resources == want
+        assert input_fifos(g, n, BOARD.family).bram18 >= skip.bram18
 
 
 def test_skip_depth_is_what_the_long_path_holds(resnet):

@@ -138,13 +138,24 @@ def test_other_engine_datapath_formulas():
 def test_other_engines_are_memories_control_and_calibrated_datapaths():
     x = Family.XCUP
     ctl = Resources(lut=64, ff=64)
-    assert cost.add_cost(8, 8, 16, 0, x) == ctl + cost.calibrated(
+    assert cost.add_cost(8, 8, 16, x) == ctl + cost.calibrated(
         "add", cost.add_formula(16, 8, 8, x), x)
     assert cost.gap_cost(512, 20, 8, 16, x) == Resources(bram18=cost.bram18(20, 512)) + ctl + \
         cost.calibrated("gap", cost.gap_formula(16, 20, 8, x), x)
     assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, x, 4) == cost.window_cost(
         56, 64, 8, (2, 2), 4, x) + cost.calibrated(
         "pool_max", cost.pool_formula(16, 4, 8, 10, 8, False, x), x)
+
+
+def test_fifo_as_built():
+    x, e = Family.XC7, Family.ECP5
+    # depth 2 in LUT RAM: RAM32M holds 6 bits; pointers 1 + 1, count 2, + 1
+    assert cost.fifo_formula(96, 2, x) == Resources(lut=4 * 16 + 16, ff=5)
+    # deeper than LUT RAM: block RAM, a fall-through register and its select
+    assert cost.fifo_formula(64, 142, x) == Resources(lut=64 + 16, ff=64 + 2 * 8 + 8 + 1,
+                                                      bram18=cost.bram18(64, 142))
+    assert cost.fifo_formula(64, 40, e).bram18 == cost.bram18(64, 40)
+    assert cost.fifo_cost(96, 2, x) == cost.calibrated("fifo", cost.fifo_formula(96, 2, x), x)
 
 
 def test_xcup_uses_the_xc7_calibration():

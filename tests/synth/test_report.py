@@ -5,7 +5,7 @@ from tritium.board import Family
 from tritium.report.compare import comparison
 from tritium.report.data import load_report
 from tritium.report.html import render_report
-from tritium.synth.design import fit_message, synth_doc, synth_section
+from tritium.synth.design import engine_of, fit_message, synth_doc, synth_section
 
 STAT = {"modules": {
     "\\tritium_top": {"num_cells_by_type": {"fc_engine$tritium_top.u_fc": 1, "LUT6": 10, "FDRE": 4,
@@ -24,11 +24,20 @@ def _report(tmp_path):
 def test_synth_doc_per_layer_and_total():
     doc = synth_doc(STAT, Family.XC7, "0.70", 1.23)
     assert doc["total"] == {"lut": 105, "ff": 50, "carry": 3, "dsp": 2, "bram18": 0, "uram": 0}
-    fc = {"lut": 90, "ff": 40, "carry": 3, "dsp": 2, "bram18": 0, "uram": 0}
-    assert doc["layers"] == doc["engines"] == {"fc": fc}
-    # the FIFO and the top's own cells are glue
-    assert doc["glue"] == {"lut": 15, "ff": 10, "carry": 0, "dsp": 0, "bram18": 0, "uram": 0}
+    assert doc["layers"] == {"fc": {"lut": 90, "ff": 40, "carry": 3, "dsp": 2, "bram18": 0, "uram": 0}}
+    # an engine's input FIFO is charged to it, as the cost model does; the top's own cells are glue
+    assert doc["engines"] == {"fc": {"lut": 95, "ff": 46, "carry": 3, "dsp": 2, "bram18": 0, "uram": 0}}
+    assert doc["glue"] == {"lut": 10, "ff": 4, "carry": 0, "dsp": 0, "bram18": 0, "uram": 0}
     assert (doc["family"], doc["yosys"], doc["seconds"]) == ("xc7", "0.70", 1.2)
+
+
+def test_instances_belong_to_engines_by_model_name():
+    names = {"layer1_0_conv1": "layer1.0.conv1", "pool2": "pool2"}
+    assert engine_of("layer1_0_conv1", names) == "layer1.0.conv1"
+    assert engine_of("q_layer1_0_conv1_in0", names) == "layer1.0.conv1"
+    assert engine_of("pool2_window", names) == "pool2" and engine_of("q_pool2_in1", names) == "pool2"
+    assert engine_of("q_out", names) == engine_of("out", names) == "out_stream"
+    assert engine_of("in", names) is None and engine_of("fork_conv1", names) is None
 
 
 def test_report_and_compare_carry_synthesized_columns(tmp_path):
