@@ -56,7 +56,7 @@ def _print(doc: dict, outdir: Path) -> None:
     t.add_column("engine")
     for k in keys:
         t.add_column(k, justify="right")
-    rows = [*doc["engines"].items(), ("(glue: FIFOs, forks, ports)", doc["glue"]),
+    rows = [*doc["engines"].items(), ("(glue: forks, input port, top)", doc["glue"]),
             ("total", doc["total"])]
     for name, c in rows:
         t.add_row(name, *(f"{c[k]:,}" for k in keys))
