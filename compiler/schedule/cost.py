@@ -431,10 +431,19 @@ def mac_cycles(in_shape, out_shape, cycles_per_pixel: int, dram: int = 0,
     return cycles
 
 
+def gather_formula(n: int, pixel_bits: int, family: Family) -> Resources:
+    """Flatten (tri_gather.sv) as built, uncalibrated: the frame's `n` pixels of
+    `pixel_bits` land in one output register, FF = n*pixel_bits + clog2(n) + 1; the
+    pixel counter steers each input bit to its n positions, which synthesis builds as
+    about pixel_bits * (clog2(n) + 1) LUTs, + n + 16 (write enables, control)."""
+    nw = max(1, (n - 1).bit_length())
+    return Resources(lut=pixel_bits * (nw + 1) + n + 16, ff=n * pixel_bits + nw + 1)
+
+
 def gather_cost(shape_in, act_bits, family) -> Resources:
-    """Flatten (gather): collects a frame's pixels into one vector, memory(C*A, H*W)."""
-    return memory(shape_in[-1] * act_bits, pixels(shape_in), family) + Resources(
-        lut=CONTROL_LUT, ff=CONTROL_FF)
+    """Flatten: gather_formula through its fitted line (python -m tritium.synth.calibrate)."""
+    return calibrated("gather", gather_formula(pixels(shape_in), shape_in[-1] * act_bits, family),
+                      family)
 
 
 # ---------------------------------------------------------------- other engines

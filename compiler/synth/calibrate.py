@@ -8,7 +8,7 @@ grid per block kind (compiler/synth/units.py):
 - `collector`: tri_collector.sv over PEs, channels and output bits;
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
   datapaths over taps, channels and bit widths;
-- `fifo`: tri_fifo.sv over width and depth;
+- `fifo`: tri_fifo.sv over width and depth; `gather`: tri_gather.sv (flatten);
 - `window`: tri_window.sv over image width, channels, bits, kernel, stride and
   padding (its row memories in LUT RAM and in block RAM).
 
@@ -51,6 +51,8 @@ PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20),
                (True, 16, 4, 20, 18), (True, 16, 8, 24, 6)]
 # Other blocks: configs by their Block.fields.
 GRID = {
+    # gather (flatten): (pixels, pixel bits)
+    "gather": {"fit": [(16, 64), (49, 32), (4, 256), (64, 16)], "held_out": [(16, 128), (9, 96)]},
     # fifo: (width, depth): edge FIFOs (depth 2) and skip FIFOs
     "fifo": {"fit": [(64, 2), (1024, 2), (256, 4), (128, 40), (32, 280)],
              "held_out": [(512, 2), (96, 20), (64, 142)]},

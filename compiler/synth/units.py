@@ -183,6 +183,8 @@ class Block:
                     "INIT": _rand_bits(c["m"] * c["o"], rng)}
         if self.kind == "fifo":
             return {"W": c["w"], "DEPTH": c["depth"]}
+        if self.kind == "gather":
+            return {"N": c["n"], "PW": c["pw"]}
         if self.kind == "window":
             g = window_geometry(c)
             return {"H": c["h"], "W": c["w"], "C": c["c"], "A": c["a"], "KH": c["kh"], "KW": c["kw"],
@@ -211,6 +213,8 @@ class Block:
         c = cfg
         if self.kind == "fifo":
             r = cost.fifo_formula(c["w"], c["depth"], family)
+        elif self.kind == "gather":
+            r = cost.gather_formula(c["n"], c["pw"], family)
         elif self.kind == "window":
             r = cost.window_formula(c["w"], c["c"], c["a"], (c["kh"], c["kw"]),
                                     window_geometry(c)["rows"], family)
@@ -242,6 +246,7 @@ _RQ = "tri_requant.sv"
 BLOCKS = {b.kind: b for b in (
     Block("window", "tri_window", ("tri_window.sv",), ("h", "w", "c", "a", "kh", "kw", "s", "p")),
     Block("fifo", "tri_fifo", ("tri_fifo.sv",), ("w", "depth")),
+    Block("gather", "tri_gather", ("tri_gather.sv",), ("n", "pw")),
     Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),

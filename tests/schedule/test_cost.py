@@ -158,6 +158,15 @@ def test_fifo_as_built():
     assert cost.fifo_cost(96, 2, x) == cost.calibrated("fifo", cost.fifo_formula(96, 2, x), x)
 
 
+def test_gather_as_built():
+    # 16 pixels of 64 bits into one 1,024-bit register; the 4-bit pixel counter steers
+    # each input bit: 64 * (4 + 1) LUT, + 16 enables + 16 control
+    assert cost.gather_formula(16, 64, Family.XC7) == Resources(lut=64 * 5 + 16 + 16,
+                                                                ff=1024 + 4 + 1)
+    assert cost.gather_cost((4, 4, 16), 4, Family.XC7) == cost.calibrated(
+        "gather", cost.gather_formula(16, 64, Family.XC7), Family.XC7)
+
+
 def test_xcup_uses_the_xc7_calibration():
     assert cost.block_calibration("collector", Family.XCUP) == cost.block_calibration(
         "collector", Family.XC7)
