@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import QuantizationError
-from ..ir.types import QType, WeightKind, Weights
+from ..ir.types import QType, WeightKind, Weights, int_range
 from .quantizers import (Threshold, fake_quant, int_quantize, per_channel, ste, ternary_alpha,
                          ternary_codes, ternary_delta)
 
@@ -56,11 +56,11 @@ class QuantAct(nn.Module):
 
     @property
     def lo(self) -> int:
-        return -(1 << (self.bits - 1)) if self.signed else 0
+        return int_range(self.bits, self.signed)[0]
 
     @property
     def hi(self) -> int:
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+        return int_range(self.bits, self.signed)[1]
 
     def scale(self) -> torch.Tensor:
         return self.log_scale.exp() if self.log_scale is not None else self._scale

@@ -35,11 +35,11 @@ class QType:
 
     @property
     def lo(self) -> int:
-        return -(1 << (self.bits - 1)) if self.signed else 0
+        return int_range(self.bits, self.signed)[0]
 
     @property
     def hi(self) -> int:
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1
+        return int_range(self.bits, self.signed)[1]
 
     @property
     def max_abs(self) -> int:
@@ -200,6 +200,11 @@ def storage_dtype(kind: WeightKind, bits: int) -> type:
     if kind is WeightKind.TERNARY:
         return np.int8
     return np.int16 if bits <= 15 else np.int64
+
+
+def int_range(bits: int, signed: bool) -> tuple[int, int]:
+    """(lowest, highest) integer of a `bits`-wide two's-complement or unsigned code."""
+    return (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
 
 
 def signed_width(bound: int) -> int:
