@@ -6,6 +6,8 @@
 - `resnet8`, `resnet18`, `vgg16`: generated from a seed with a requested
   PE-group density (`tritium.zoo.generated`), e.g.
   `zoo:resnet18:density=0.25,seed=1,simd=16`.
+- `probe-a`, `probe-b`: small generated nets (residual add and stride 2; 5x5
+  kernels) that `bench/synth_vs_estimate.py` synthesizes against the estimate.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Callable
 
 from ..errors import ModelError, OptionError
 from ..ir.graph import Graph
-from .generated import resnet8, resnet18, vgg16
+from .generated import probe_a, probe_b, resnet8, resnet18, vgg16
 
 PREFIX = "zoo:"
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -44,6 +46,10 @@ ZOO: dict[str, ZooModel] = {m.name: m for m in (
     ZooModel("resnet8", "CIFAR ResNet-8, 32x32x3, generated weights", (3, 32, 32), resnet8),
     ZooModel("resnet18", "ImageNet ResNet-18, 224x224x3, generated weights", (3, 224, 224), resnet18),
     ZooModel("vgg16", "ImageNet VGG-16, 224x224x3, generated weights", (3, 224, 224), vgg16),
+    ZooModel("probe-a", "16x16x3 net with a stride-2 residual block, generated weights",
+             (3, 16, 16), probe_a),
+    ZooModel("probe-b", "16x16x3 net with 5x5 convs (one at stride 2), generated weights",
+             (3, 16, 16), probe_b),
 )}
 
 

@@ -126,6 +126,28 @@ def resnet8(density: float = 0.25, seed: int = 0, simd: int = 16) -> Graph:
     return n.head(x, 10)
 
 
+def probe_a(density: float = 0.5, seed: int = 1, simd: int = 16) -> Graph:
+    """A small residual net the cost-model calibration never saw (bench/synth_vs_estimate.py):
+    16x16x3, conv3x3 8, one basic block of 16 channels at stride 2 (conv3x3/2, conv3x3,
+    1x1/2 downsample, residual add), GAP, dense 10."""
+    n = _Gen("probe_a", (16, 16, 3), density, seed, simd)
+    x = n.conv_relu("conv1", n.x, 8, 3, pruned=False)
+    x = n.basic_block("layer1.0", x, 16, 2)
+    return n.head(x, 10)
+
+
+def probe_b(density: float = 0.5, seed: int = 2, simd: int = 16) -> Graph:
+    """A small 5x5-kernel net the cost-model calibration never saw (bench/synth_vs_estimate.py):
+    16x16x3, conv5x5 8, maxpool 2x2, conv5x5/2 16, flatten, dense 10."""
+    n = _Gen("probe_b", (16, 16, 3), density, seed, simd)
+    x = n.conv_relu("conv1", n.x, 8, 5, pruned=False)
+    x = n.b.add("pool1", Op.MAXPOOL, [x], PoolAttrs((2, 2), (2, 2))).name
+    x = n.conv_relu("conv2", x, 16, 5, stride=2)
+    x = n.b.add("flatten", Op.FLATTEN, [x]).name
+    n.mac("fc", x, 10, pruned=False)
+    return n.b.build()
+
+
 def resnet18(density: float = 0.25, seed: int = 0, simd: int = 16) -> Graph:
     """ImageNet ResNet-18: conv7x7/2 64, maxpool, four stages of two blocks, GAP, dense 1000."""
     n = _Gen("resnet18", (224, 224, 3), density, seed, simd)
