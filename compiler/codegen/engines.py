@@ -33,8 +33,9 @@ from ..ir.graph import Graph, Node
 from ..ir.interp import apply_requant
 from ..ir.ops import Op, Stage
 from ..ir.types import REQUANT_MULT_BITS, QType, Requant, WeightKind, signed_width
+from ..schedule.cost import input_buffer_banks
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
-from ..schedule.model import EDGE_FIFO_DEPTH, hwc, needs_window, node_window_rows, skip_fifos, sum_bits
+from ..schedule.model import EDGE_FIFO_DEPTH, hwc, input_words, needs_window, node_window_rows, skip_fifos, sum_bits
 from ..schedule.options import LaneAxis, WeightMemory
 
 MULT_BITS = REQUANT_MULT_BITS   # the requantizer's M field (DESIGN §2)
@@ -187,6 +188,12 @@ class MacParams:
     windowed: bool         # has a window unit (`model.needs_window`); else a pixel is its vector
 
     @property
+    def buffer_banks(self) -> tuple[int, int]:
+        """(K banks, L rows per slot) of every PE's input buffer: slice j is in bank
+        j % K at row j // K (`cost.input_buffer_banks`; tri_feeder.sv writes it)."""
+        return input_buffer_banks(self.nslice, self.schedule.cycles_per_pixel)
+
+    @property
     def ternary(self) -> bool:
         return self.schedule.weight_kind is WeightKind.TERNARY
 
@@ -283,8 +290,7 @@ def mac_params(graph: Graph, n: Node, ls: LayerSchedule) -> MacParams:
     c_in = hwc(graph.node(n.inputs[0]).shape)[2]
     kt = a.kernel[0] * a.kernel[1] if n.op is Op.CONV2D else 1
     mode = slice_mode(n, ls)
-    nslice = {SliceMode.FLAT: ls.items_per_row, SliceMode.CHANNEL: kt * ls.items_per_row,
-              SliceMode.DEPTHWISE: c_in * ls.items_per_row}[mode]
+    nslice = input_words(ls.items_per_row, ls.taps, a.groups, c_in)
     return MacParams(ls, mode, nslice, kt, a.groups, c_in // a.groups, a.acc_bits, needs_window(n))
 
 

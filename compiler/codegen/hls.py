@@ -278,6 +278,7 @@ class _Builder:
             _scalar("int", k, v) for k, v in dict(
                 M=s.rows, GROUPS=m.groups, CPG=m.in_per_group, MPG=s.rows // m.groups, P=s.pe, S=s.simd,
                 ITEMS=s.items_per_row, TAPS=s.taps, FLAT=int(m.slice_mode is not SliceMode.CHANNEL),
+                IN_WORDS=m.nslice, IN_BANKS=m.buffer_banks[0], IN_ROWS=m.buffer_banks[1],
                 MAX_ROWS=roms["ROW"].shape[1], MAX_ENTRIES=roms["ITEM"].shape[1],
                 MAX_WORDS=roms["FIELDS"].shape[1]).items()] + _requant_scalars(e.requant)
         if not m.ternary:

@@ -46,7 +46,7 @@ LIB_DIR = TEMPLATES / "lib" / "rtl"
 BANK_BITS = max(1, (COLLECTOR_BANKS - 1).bit_length())
 # Library files in compile order (dependencies first).
 LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri_slicer.sv",
-           "tri_bcast.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv", "tri_collector.sv",
+           "tri_feeder.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv", "tri_collector.sv",
            "tri_pool.sv", "tri_requant_stream.sv", "tri_gap.sv", "tri_add.sv", "tri_gather.sv",
            "tri_axis_in.sv", "tri_axis_out.sv")
 
@@ -105,31 +105,35 @@ def _window(w: Window, bits: int) -> dict:
 
 # --------------------------------------------------------------------------- PE programs
 
-def _program(m: MacParams, p: int, sw: int) -> tuple[list[int], list[int]]:
+def _program(m: MacParams, p: int, kb: int, lb: int) -> tuple[list[int], list[int]]:
     """(program words as ints, active rows in local order) of PE `p`: the schedule's
-    weight words with the slice address, row boundaries and local row index appended."""
+    weight words with the input-buffer bank of the word, the buffer row of the next
+    word (of the first word, for the last), row boundaries and the local row index
+    appended (tri_pe.sv)."""
     ls = m.schedule
     entries = ls.program(p)
     words = ls.pe_words(p)
     taps, n = ls.taps, ls.items_per_row
+    k = m.buffer_banks[0]
     rows = [r for r in ls.pes[p].rows if any(e[0] == r for e in entries)]
     local = {r: i for i, r in enumerate(rows)}
-    out, wb = [], ls.word_bits
+    wb = ls.word_bits
     slice_of = {SliceMode.FLAT: lambda row, t, item: item,
                 SliceMode.CHANNEL: lambda row, t, item: t * n + item,
                 SliceMode.DEPTHWISE: lambda row, t, item: row * n + item}[m.slice_mode]
-    for k, (row, item) in enumerate(entries):
-        first_item = k == 0 or entries[k - 1][0] != row
-        last_item = k == len(entries) - 1 or entries[k + 1][0] != row
+    fields = []        # (weights, slice, first, last, local row) per word
+    for e, (row, item) in enumerate(entries):
+        first_item = e == 0 or entries[e - 1][0] != row
+        last_item = e == len(entries) - 1 or entries[e + 1][0] != row
         for t in range(taps):
-            first = first_item and t == 0
-            last = last_item and t == taps - 1
-            v = words[k * taps + t]
-            v |= slice_of(row, t, item) << wb
-            v |= int(first) << (wb + sw)
-            v |= int(last) << (wb + sw + 1)
-            v |= local[row] << (wb + sw + 2)
-            out.append(v)
+            fields.append((words[e * taps + t], slice_of(row, t, item), first_item and t == 0,
+                           last_item and t == taps - 1, local[row]))
+    out = []
+    for i, (w, sl, first, last, r) in enumerate(fields):
+        nxt = fields[(i + 1) % len(fields)][1]
+        v = w | (sl % k) << wb | (nxt // k) << (wb + kb)
+        v |= int(first) << (wb + kb + lb) | int(last) << (wb + kb + lb + 1) | r << (wb + kb + lb + 2)
+        out.append(v)
     return out, rows
 
 
@@ -138,18 +142,22 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
     if m.groups > 1 and (m.groups != src.channels or out.channels != src.channels):
         raise UnsupportedError(f"layer '{e.name}': grouped convolution with groups={m.groups} is "
                                "supported only as depthwise (groups = input = output channels)")
-    sw, rw_all = clog2(m.nslice), clog2(max(len(p.rows) for p in ls.pes))
+    banks, bank_rows = m.buffer_banks
+    kb, lb = clog2(banks), clog2(bank_rows)
+    rw_all = clog2(max(len(p.rows) for p in ls.pes))
     channels = out.channels
     files: dict[str, str] = {}
     pes = []
     for p in range(ls.pe):
-        words, rows = _program(m, p, sw)
+        words, rows = _program(m, p, kb, lb)
         if not words:
             continue
         fname = f"{rom_prefix}_pe{p}.hex"
-        pw = ls.word_bits + sw + 2 + rw_all
+        pw = ls.word_bits + kb + lb + 2 + rw_all
         files[f"rtl/rom/{fname}"] = "".join(f"{w:0{-(-pw // 4)}x}\n" for w in words)
+        first_row = (words[-1] >> (ls.word_bits + kb)) & ((1 << lb) - 1)   # the last word's next row
         pes.append({"index": p, "nwords": len(words), "nrows": len(rows), "rom": fname,
+                    "first_row": first_row,
                     "row_m": pack([rq.mult[r] for r in rows], MULT_BITS),
                     "row_b": pack([rq.bias[r] for r in rows], rq.bias_bits),
                     "row_ch": pack(rows, clog2(channels)), "rows": rows})
@@ -158,13 +166,14 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
         for r in pe.pop("rows"):
             owner[r] = i
     if not pes:  # every row is empty: one program-less PE paces the pixels
-        pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "row_m": pack([0], MULT_BITS),
+        pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "first_row": 0,
+                    "row_m": pack([0], MULT_BITS),
                     "row_b": pack([0], rq.bias_bits), "row_ch": pack([0], clog2(channels))})
     eng = {"kind": "mac", "module": f"{out.name}_engine",
            "window": _window(e.window, src.bits) if m.windowed else None, "kt": m.kernel_taps,
            "mode": m.slice_mode.value, "nslice": m.nslice, "vec_lanes": m.nslice * ls.simd,
-           "nitems": ls.items_per_row, "simd": ls.simd,
-           "sw": sw, "rw": rw_all, "ternary": int(m.ternary),
+           "nitems": ls.items_per_row, "simd": ls.simd, "banks": banks, "bank_rows": bank_rows,
+           "kb": kb, "lb": lb, "rw": rw_all, "ternary": int(m.ternary),
            "wb": ls.weight_bits, "acc": m.acc_bits, "m": channels, "cw": clog2(channels),
            "init": pack(rq.at_zero, out.bits),
            "piw": clog2(len(pes)), "owner": pack(owner, clog2(len(pes))), "pes": pes,

@@ -210,11 +210,17 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
 
 
 def pe_cost(m: MacShape, words: int, rows: int, family: Family,
-            weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
+            weight_mem: WeightMemory = WeightMemory.BRAM,
+            cycles_per_pixel: int | None = None) -> Resources:
     """One PE: `pe_cost_formula` calibrated against synthesis (`calibrated`, block
     pe_ternary or pe_int; the lines are fitted by `python -m tritium.synth.calibrate`)."""
-    return calibrated(pe_kind(m.ternary), pe_cost_formula(m, words, rows, family, weight_mem),
-                      family)
+    return calibrated(pe_kind(m.ternary),
+                      pe_cost_formula(m, words, rows, family, weight_mem, cycles_per_pixel), family)
+
+
+def feeder_cost(m: MacShape, pes: int, cycles_per_pixel: int, family: Family) -> Resources:
+    """The feeder: `feeder` through its fitted line (python -m tritium.synth.calibrate)."""
+    return calibrated("feeder", feeder(m, pes, cycles_per_pixel, family), family)
 
 
 @functools.lru_cache(maxsize=None)
@@ -249,29 +255,76 @@ def pe_kind(ternary: bool) -> str:
     return "pe_ternary" if ternary else "pe_int"
 
 
+def input_buffer_banks(in_words: int, cycles_per_pixel: int) -> tuple[int, int]:
+    """(K banks, L rows) of a PE's input buffer (tri_pe.sv, written by tri_feeder.sv):
+    a pixel's `in_words` S-lane words spread over K banks, word j in bank j % K at row
+    j // K, so that the feeder writes a pixel in L = ceil(in_words / K) cycles, one row
+    of every bank per cycle. K = ceil(in_words / max(1, cycles_per_pixel)): L never
+    exceeds the cycles the engine's slowest PE spends on a pixel, so writing never
+    slows the PEs down, and K is the fewest banks that keeps up."""
+    n = max(1, in_words)
+    k = -(-n // max(1, cycles_per_pixel))
+    return k, -(-n // k)
+
+
+def _index_bits(n: int) -> int:
+    """Bits of an index over n things (at least 1, as the RTL's ports are)."""
+    return max(1, (n - 1).bit_length())
+
+
+def input_buffer(m: MacShape, cycles_per_pixel: int, family: Family) -> Resources:
+    """One PE's input buffer (tri_pe.sv) as built: K banks (input_buffer_banks) of the
+    two slots' 2 * 2**clog2(L) rows of S*A bits, each a row_memory with its read
+    register (S*A FF when in LUT RAM; a block RAM has its own), and the K:1 bank
+    select of the lanes, S*A*ceil((K-1)/3) LUT6 or S*A*(K-1) LUT4."""
+    k, rows = input_buffer_banks(m.in_words, cycles_per_pixel)
+    width = m.simd * m.act_bits
+    depth = 2 << _index_bits(rows)
+    bank = row_memory(width, depth, family)
+    if not bank.bram18:
+        bank = bank + Resources(ff=width)
+    sel = width * ((k - 1) if family is Family.ECP5 else -(-(k - 1) // 3))
+    return bank.times(k) + Resources(lut=sel)
+
+
+def pe_program_word_bits(m: MacShape, cycles_per_pixel: int, rows: int) -> int:
+    """Bits of one PE program word (tri_pe.sv): S weights, the bank and next row of
+    its input buffer, first/last, and the local row index."""
+    k, l = input_buffer_banks(m.in_words, cycles_per_pixel)
+    return m.simd * m.weight_bits + _index_bits(k) + _index_bits(l) + 2 + _index_bits(rows)
+
+
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
-                    weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
+                    weight_mem: WeightMemory = WeightMemory.BRAM,
+                    cycles_per_pixel: int | None = None) -> Resources:
     """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words,
-    weight_mem) + its input select + control (40 LUT, 32 FF). The PE reads its S lanes
-    out of the broadcast unit's two slots of `in_words` S-lane words each (tri_bcast.sv,
-    tri_pe.sv). Its program reads n = min(in_words, words) distinct words of a slot (each
-    ROM word one (item, tap)), and synthesis keeps only those inputs of the select: a
-    (2n):1 select per lane bit, LUT = S*A*ceil((2n - 1)/3) on LUT6 (a tree of 4:1 muxes),
-    S*A*min(2n - 1, 24) on LUT4 (about one LUT4 per input; the calibration grid's
-    synthesis levels off near 24 per bit)."""
-    n = 2 * max(1, min(m.in_words, words)) - 1
-    per_bit = -(-n // 3) if LUT_BITS[family] == 64 else min(n, 24)
-    select = m.simd * m.act_bits * per_bit
+    weight_mem) with its output register (one program word of FF; the ROM is read a
+    cycle ahead) + its input buffer (`input_buffer`) + control (40 LUT, 32 FF).
+    `cycles_per_pixel` is the engine's (its slowest PE's words per pixel), which sets
+    the input buffer's banks; by default this PE's `words`."""
+    cpp = words if cycles_per_pixel is None else cycles_per_pixel
+    buffer = input_buffer(m, cpp, family) if words else Resources()   # tri_pe.sv: NWORDS = 0
     return (lane_bank(m, family) + requant_unit(m, rows, family)
-            + weight_rom(m.simd * m.weight_bits, words, weight_mem, family)
-            + Resources(lut=select + CONTROL_LUT, ff=CONTROL_FF))
+            + weight_rom(m.simd * m.weight_bits, words, weight_mem, family) + buffer
+            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + pe_program_word_bits(m, cpp, rows)))
 
 
-def broadcast_buffer(m: MacShape) -> Resources:
-    """The broadcast unit (tri_bcast.sv): two slots of a pixel's input vector, `in_words`
-    S-lane words each, in registers, FF = 2*in_words*S*A (+ 8 control); its slot select
-    is priced in each PE (pe_cost_formula)."""
-    return Resources(lut=8, ff=2 * m.in_words * m.simd * m.act_bits + 8)
+def feeder(m: MacShape, pes: int, cycles_per_pixel: int, family: Family) -> Resources:
+    """The engine's feeder (tri_feeder.sv), uncalibrated: each of the K banks' L:1 select
+    of the slice it writes out of the input vector, S*A bits wide, per bit
+    ceil((L-1)/3) LUT6 up to L = 16 (a tree of 4:1 muxes), (L-1)/2 beyond, or
+    1.1*(L-1) LUT4 (what yosys builds for such a select, measured for L = 2..64),
+    + control (row counter, slot and take flags): LUT = 16 + P, FF = 8 + P."""
+    k, rows = input_buffer_banks(m.in_words, cycles_per_pixel)
+    if rows == 1:
+        per_bit = 0.0
+    elif family is Family.ECP5:
+        per_bit = 1.1 * (rows - 1)
+    elif rows <= 16:
+        per_bit = float(-(-(rows - 1) // 3))
+    else:
+        per_bit = (rows - 1) / 2
+    return Resources(lut=math.ceil(k * m.simd * m.act_bits * per_bit) + 16 + pes, ff=8 + pes)
 
 
 def row_memory(width: int, depth: int, family: Family) -> Resources:
@@ -374,15 +427,25 @@ def collector(m: MacShape, family: Family) -> Resources:
 
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
-                    weight_mem: WeightMemory = WeightMemory.BRAM) -> Resources:
-    """Window unit + broadcast buffer + sum over PEs of pe_cost + collector (+ dram_reader
-    if its weights stream from DRAM)."""
+                    weight_mem: WeightMemory = WeightMemory.BRAM,
+                    cycles_per_pixel: int | None = None) -> Resources:
+    """Window unit + feeder + sum over PEs of pe_cost + collector (+ dram_reader if its
+    weights stream from DRAM). `cycles_per_pixel` (the slowest PE's words per pixel)
+    sizes the PEs' input buffers; by default the largest of `words_per_pe`. PEs without
+    words are not built; if no PE has any, one without a program paces the pixels."""
+    words_per_pe = list(words_per_pe)
+    cpp = max(words_per_pe, default=1) if cycles_per_pixel is None else cycles_per_pixel
     counts: dict[tuple[int, int], int] = {}
     for key in zip(words_per_pe, rows_per_pe):
-        counts[key] = counts.get(key, 0) + 1
-    pes = total(pe_cost(m, w, r, family, weight_mem).times(n) for (w, r), n in sorted(counts.items()))
+        if key[0] > 0:      # a PE without words is not built (one paces the pixels if all are)
+            counts[key] = counts.get(key, 0) + 1
+    pes = total(pe_cost(m, w, r, family, weight_mem, cpp).times(n)
+                for (w, r), n in sorted(counts.items()))
+    if not counts:
+        pes = pe_cost(m, 0, 1, family, weight_mem, cpp)
     dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
-    return window_unit(m, family) + broadcast_buffer(m) + pes + collector(m, family) + dma
+    return (window_unit(m, family) + feeder_cost(m, len(words_per_pe), cpp, family) + pes
+            + collector(m, family) + dma)
 
 
 def pixels(shape: tuple[int, ...]) -> int:
@@ -397,37 +460,45 @@ def stream_cycles(in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> int:
 
 
 def window_cycles(in_hw: tuple[int, int], out_hw: tuple[int, int], kernel: tuple[int, int],
-                  stride: tuple[int, int], cycles_per_window: int = 1) -> int:
+                  stride: tuple[int, int], cycles_per_window: int = 1, write_cycles: int = 1) -> int:
     """Cycles per frame of a window unit (tri_window.sv) feeding a consumer that takes
-    a window every `cycles_per_window` cycles through a two-slot buffer (the MAC
-    engine's broadcast unit and PEs; pools take one per cycle):
+    a window every `cycles_per_window` cycles through a two-slot buffer written in
+    `write_cycles` cycles (the MAC engine's feeder and PEs; pools take one per cycle):
 
-        max(H*W, HO * max(NJ, WO*c + max(0, KW + 1 - 2*c))),  NJ = (WO-1)*SX + KW,
+        max(H*W, HO * max(WO*(L-1) + NJ, WO*c + max(0, KW + 2*L - 1 - 2*c))),
+        NJ = (WO-1)*SX + KW,
 
-    `c = max(1, cycles_per_window)`. The input side writes one pixel per cycle (H*W);
-    the read side steps over the NJ columns of each output row, one per cycle, and
-    emits a window on every SX-th step once KW columns are in, so an output row
-    takes NJ steps or its WO windows' consumption, whichever is longer; at a row
-    start the unit needs KW steps (and one to read) before its first window, and
-    the consumer covers them with the two windows it holds (2*c cycles), losing
-    the rest. Exact against the RTL (tests/rtl/test_window.py)."""
+    `c = max(1, cycles_per_window)`, `L = write_cycles`. The input side writes one
+    pixel per cycle (H*W). The read side steps over the NJ columns of each output
+    row, one per cycle, and emits a window on every SX-th step once KW columns are
+    in; a window stays in the unit's register until the consumer has copied it (L
+    cycles once its slot is free), so an output row takes its steps plus L-1 per
+    window, or its WO windows' consumption, whichever is longer. At a row start the
+    unit needs KW steps (and one to read) before its first window, which the two
+    windows the consumer holds cover in part. (The row time is the longest path
+    through these dependencies.) Exact against the RTL (tests/rtl/test_window.py)."""
     h, w = in_hw
     ho, wo = out_hw
     kw, sx = kernel[1], stride[1]
     c = max(1, cycles_per_window)
-    row = max((wo - 1) * sx + kw, wo * c + max(0, kw + 1 - 2 * c))
+    lw = max(1, write_cycles)
+    row = max(wo * (lw - 1) + (wo - 1) * sx + kw, wo * c + max(0, kw + 2 * lw - 1 - 2 * c))
     return max(h * w, ho * row)
 
 
 def mac_cycles(in_shape, out_shape, cycles_per_pixel: int, dram: int = 0,
-               window: tuple[tuple[int, int], tuple[int, int]] | None = None) -> int:
+               window: tuple[tuple[int, int], tuple[int, int]] | None = None,
+               in_words: int = 1) -> int:
     """A Conv/Dense engine: max(in_pixels, out_pixels * max(1, cycles_per_pixel), dram),
-    and, with a window unit (`window` = (kernel, stride)), its window_cycles.
+    and, with a window unit (`window` = (kernel, stride)), its window_cycles with the
+    feeder writing each window's `in_words` words in L cycles (input_buffer_banks).
     A PE with no words still takes one cycle per pixel; `dram` is the cycles per frame
     its weights take to stream from external memory (0 if they are on chip)."""
     cycles = max(pixels(in_shape), pixels(out_shape) * max(1, cycles_per_pixel), dram)
     if window is not None:
-        cycles = max(cycles, window_cycles(in_shape[:2], out_shape[:2], *window, cycles_per_pixel))
+        write = input_buffer_banks(in_words, cycles_per_pixel)[1]
+        cycles = max(cycles, window_cycles(in_shape[:2], out_shape[:2], *window, cycles_per_pixel,
+                                           write))
     return cycles
 
 

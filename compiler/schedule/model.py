@@ -120,7 +120,7 @@ class MacLayer:
     def cycles_at(self, cycles_per_pixel: int, dram: int = 0) -> int:
         """cost.mac_cycles of this engine when its slowest PE takes `cycles_per_pixel`."""
         return cost.mac_cycles(self.shape.in_shape, self.out_shape, cycles_per_pixel, dram,
-                               self.window)
+                               self.window, self.shape.in_words)
 
     def words_per_pe(self, p: int, granularity: Granularity) -> int:
         """Estimated weight words of every PE: its share of the nonzero items (PE mode)
@@ -142,13 +142,16 @@ class MacLayer:
                   weight_mem: WeightMemory = WeightMemory.BRAM) -> cost.Resources:
         """Estimated cost at P: every PE holds its share of the words and rows."""
         words = self.words_per_pe(p, granularity)
-        return self.engine_cost([words] * p, [-(-self.rows // p)] * p, family, weight_mem)
+        return self.engine_cost([words] * p, [-(-self.rows // p)] * p, family, weight_mem,
+                                self.taps * self.loads(p, granularity))
 
     def engine_cost(self, words_per_pe, rows_per_pe, family: Family,
-                    weight_mem: WeightMemory = WeightMemory.BRAM) -> cost.Resources:
+                    weight_mem: WeightMemory = WeightMemory.BRAM,
+                    cycles_per_pixel: int | None = None) -> cost.Resources:
         """cost.mac_engine_cost with these PE memories, plus the engine's input FIFO."""
         fifo = cost.fifo_cost(self.shape.in_shape[-1] * self.shape.act_bits, EDGE_FIFO_DEPTH, family)
-        return cost.mac_engine_cost(self.shape, words_per_pe, rows_per_pe, family, weight_mem) + fifo
+        return cost.mac_engine_cost(self.shape, words_per_pe, rows_per_pe, family, weight_mem,
+                                    cycles_per_pixel) + fifo
 
 
 def _bits(node: Node) -> int:
@@ -172,11 +175,19 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
     shape = cost.MacShape(
         simd=simd, act_bits=_bits(src), out_bits=_bits(node), acc_bits=acc_bits(a, src),
         weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
-        in_words=layout.items_per_row * layout.taps, rows=layout.rows, in_shape=src.shape,
+        in_words=input_words(layout.items_per_row, layout.taps, a.groups, hwc(src.shape)[2]),
+        rows=layout.rows, in_shape=src.shape,
         kernel=a.kernel, window_rows=node_window_rows(graph, node) if needs_window(node) else 0)
     stream = cost.stream_cycles(src.shape, node.shape)
     return MacLayer(node.name, node.op, node.inputs, layout, shape, cost.pixels(node.shape),
                     w.kind, stream, window_geometry(node), node.shape)
+
+
+def input_words(items_per_row: int, taps: int, groups: int, in_channels: int) -> int:
+    """S-lane words of one pixel's input vector, as the PEs address it (tri_slicer.sv):
+    `taps * items_per_row` (flattened lanes have one tap), or for a depthwise conv,
+    whose every channel is its own row, `in_channels * items_per_row`."""
+    return in_channels * items_per_row if groups > 1 else taps * items_per_row
 
 
 EDGE_FIFO_DEPTH = 2   # pixels of every FIFO between two engines (both backends)
@@ -344,8 +355,10 @@ def frame_cycles(graph: Graph, schedule) -> dict:
         src = graph.node(n.inputs[0])
         if n.op.is_mac:
             ls = schedule.layer(n.name)
-            per[n.name] = cost.mac_cycles(src.shape, n.shape, ls.cycles_per_pixel,
-                                          getattr(ls, "dram_cycles", 0), window_geometry(n))
+            per[n.name] = cost.mac_cycles(
+                src.shape, n.shape, ls.cycles_per_pixel, getattr(ls, "dram_cycles", 0),
+                window_geometry(n),
+                input_words(ls.items_per_row, ls.taps, n.attrs.groups, hwc(src.shape)[2]))
         else:
             per[n.name] = stream_engine_cycles(graph, n)
     per[OUT_PORT] = graph.output_node.type.size

@@ -3,8 +3,11 @@
 For each family in FAMILIES, synthesizes the library blocks alone over a small
 grid per block kind (compiler/synth/units.py):
 
-- `pe_ternary`, `pe_int`: one PE (tri_pe.sv, its adder tree and requantizer)
-  over S, activation bits and accumulator width; int lanes are int8 weights;
+- `pe_ternary`, `pe_int`: one PE (tri_pe.sv, its adder tree, requantizer and
+  input buffer) over S, activation bits, accumulator width, input words and
+  the engine's cycles per pixel (which set the buffer's banks and rows); int
+  lanes are int8 weights;
+- `feeder`: tri_feeder.sv over PEs, slice width, input words and cycles per pixel;
 - `collector`: tri_collector.sv over PEs, channels and output bits;
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
   datapaths over taps, channels and bit widths;
@@ -43,16 +46,23 @@ CONSTANTS = HERE / "calibration.json"
 FAMILIES = (Family.XC7, Family.ECP5)
 RESOURCES = ("lut", "ff")
 
-# PE: (ternary, simd, act_bits, acc_bits[, slices of the input vector])
+# PE: (ternary, simd, act_bits, acc_bits[, words of the input vector[, engine cycles per
+# pixel]]); 16 program words, so the cycles per pixel default to 16.
 PE_FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16),
           (False, 4, 8, 24), (False, 8, 8, 24),
-          (True, 16, 4, 20, 9), (True, 8, 8, 20, 4), (False, 8, 8, 24, 4)]
+          (True, 16, 4, 20, 9), (True, 8, 8, 20, 4), (False, 8, 8, 24, 4),
+          (True, 16, 8, 24, 18, 6), (True, 16, 8, 20, 9, 3), (True, 8, 8, 20, 40),
+          (True, 8, 8, 20, 8, 1)]
 PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20),
-               (True, 16, 4, 20, 18), (True, 16, 8, 24, 6)]
+               (True, 16, 4, 20, 18), (True, 16, 8, 24, 6), (True, 16, 8, 24, 36, 9)]
 # Other blocks: configs by their Block.fields.
 GRID = {
     # gather (flatten): (pixels, pixel bits)
     "gather": {"fit": [(16, 64), (49, 32), (4, 256), (64, 16)], "held_out": [(16, 128), (9, 96)]},
+    # feeder: (PEs, slice bits, input words, cycles per pixel)
+    "feeder": {"fit": [(4, 128, 9, 3), (11, 128, 9, 3), (5, 128, 18, 14), (1, 128, 32, 80),
+                       (2, 64, 4, 4)],
+               "held_out": [(8, 128, 36, 9), (3, 96, 12, 5)]},
     # fifo: (width, depth): edge FIFOs (depth 2) and skip FIFOs
     "fifo": {"fit": [(64, 2), (1024, 2), (256, 4), (128, 40), (32, 280)],
              "held_out": [(512, 2), (96, 20), (64, 142)]},
@@ -72,9 +82,11 @@ LIVE = ("pe_ternary", (True, 4, 4, 12))   # re-synthesized live by tests/synth (
 
 
 def pe_config(t: tuple) -> PeConfig:
-    ternary, simd, a, acc, nslice = (*t, 1)[:5]
+    ternary, simd, a, acc = t[:4]
+    nslice = t[4] if len(t) > 4 else 1
+    cpp = t[5] if len(t) > 5 else 0
     return PeConfig(simd=simd, act_bits=a, ternary=ternary, weight_bits=2 if ternary else 8,
-                    acc_bits=acc, words=16, rows=4, nslice=nslice)
+                    acc_bits=acc, words=16, rows=4, nslice=nslice, cpp=cpp)
 
 
 def block_config(kind: str, t: tuple) -> dict:
@@ -82,13 +94,14 @@ def block_config(kind: str, t: tuple) -> dict:
 
 
 def pe_formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[str, int]:
-    """cost.pe_cost for the synthesized PE (its input vector: `nslice` words)."""
+    """cost.pe_cost for the synthesized PE (its input vector: `nslice` words; the engine's
+    cycles per pixel `cpp`, by default its own words)."""
     from ..schedule import cost
     m = cost.MacShape(simd=c.simd, act_bits=c.act_bits, out_bits=c.out_bits, acc_bits=c.acc_bits,
                       weight_bits=c.weight_bits, ternary=c.ternary, in_words=c.nslice, rows=c.rows,
                       in_shape=(1, 1, c.simd), kernel=(1, 1), window_rows=0)
     fn = cost.pe_cost if calibrated else cost.pe_cost_formula
-    return fn(m, c.words, c.rows, family).as_dict()
+    return fn(m, c.words, c.rows, family, cycles_per_pixel=c.cycles_per_pixel).as_dict()
 
 
 def estimate(row: dict, calibrated: bool = True) -> dict[str, int]:

@@ -48,12 +48,24 @@ class PeConfig:
     rows: int = 4
     out_bits: int = 8
     seed: int = 0
-    nslice: int = 1       # S-lane slices of the input vector (the PE selects one per word)
+    nslice: int = 1       # S-lane slices of the input vector (its input buffer holds two)
+    cpp: int = 0          # the engine's cycles per pixel (0: this PE's words)
+
+    @property
+    def cycles_per_pixel(self) -> int:
+        return self.cpp or self.words
+
+    @property
+    def banks(self) -> tuple[int, int]:
+        """(K, L) of its input buffer (tritium.schedule.cost.input_buffer_banks)."""
+        from ..schedule.cost import input_buffer_banks
+        return input_buffer_banks(self.nslice, self.cycles_per_pixel)
 
     def key(self) -> str:
         kind = "t" if self.ternary else f"i{self.weight_bits}"
         return (f"pe_{kind}_s{self.simd}_a{self.act_bits}_acc{self.acc_bits}_w{self.words}"
-                f"_r{self.rows}" + (f"_n{self.nslice}" if self.nslice > 1 else ""))
+                f"_r{self.rows}" + (f"_n{self.nslice}" if self.nslice > 1 else "")
+                + (f"_c{self.cpp}" if self.cpp else ""))
 
 
 def _clog2(n: int) -> int:
@@ -61,9 +73,11 @@ def _clog2(n: int) -> int:
 
 
 def pe_program(c: PeConfig) -> list[str]:
-    """Random ROM words (hex), rows split evenly over the words, first/last flags set."""
+    """Random ROM words (hex), rows split evenly over the words, first/last flags set;
+    word i reads input slice i mod nslice, as a real program reads each once."""
     rng = np.random.default_rng(c.seed)
-    rw, sw = _clog2(c.rows), _clog2(c.nslice)
+    k, l = c.banks
+    rw, kb, lb = _clog2(c.rows), _clog2(k), _clog2(l)
     out = []
     per_row = max(1, c.words // c.rows)
     for i in range(c.words):
@@ -72,22 +86,24 @@ def pe_program(c: PeConfig) -> list[str]:
         else:
             lanes = rng.integers(0, 1 << c.weight_bits, size=c.simd)
         word = 0
-        for l, v in enumerate(lanes):
-            word |= int(v) << (l * c.weight_bits)
-        if c.nslice > 1:    # word i reads slice i mod nslice, as a real program reads each once
-            word |= (i % c.nslice) << (c.simd * c.weight_bits)
-        pos = c.simd * c.weight_bits + sw
+        for lane, v in enumerate(lanes):
+            word |= int(v) << (lane * c.weight_bits)
+        pos = c.simd * c.weight_bits
+        nxt = ((i + 1) % c.words) % c.nslice
+        word |= ((i % c.nslice) % k) << pos | (nxt // k) << (pos + kb)
+        pos += kb + lb
         row = min(i // per_row, c.rows - 1)
         first = i % per_row == 0
         last = (i % per_row == per_row - 1) or i == c.words - 1
         word |= (int(first) << pos) | (int(last) << (pos + 1)) | (row << (pos + 2))
-        width = c.simd * c.weight_bits + sw + 2 + rw
+        width = pos + 2 + rw
         out.append(f"{word:0{-(-width // 4)}x}")
     return out
 
 
 def pe_wrapper(c: PeConfig) -> str:
     rw, cw = _clog2(c.rows), _clog2(c.rows)
+    k, l = c.banks
     rng = np.random.default_rng(c.seed + 1)
     m = "".join(f"{int(v):04x}" for v in rng.integers(1, 1 << 14, size=c.rows))
     b = "".join(f"{int(v):08x}" for v in rng.integers(0, 1 << 20, size=c.rows))
@@ -95,12 +111,14 @@ def pe_wrapper(c: PeConfig) -> str:
     return f"""`default_nettype none
 module unit_top (
     input wire logic clk, input wire logic rst_n, input wire logic vec_valid,
-    input wire logic [{2 * c.nslice * c.simd * c.act_bits - 1}:0] vec_slots, input wire logic vec_slot,
-    output logic vec_take,
+    input wire logic vec_slot, output logic vec_take,
+    input wire logic buf_we, input wire logic buf_slot, input wire logic [{_clog2(l) - 1}:0] buf_row,
+    input wire logic [{k * c.simd * c.act_bits - 1}:0] buf_data,
     input wire logic [3:0] bank_busy, output logic res_valid, output logic [{cw - 1}:0] res_ch,
     output logic [{c.out_bits - 1}:0] res_data, output logic [1:0] res_bank, output logic res_end);
     tri_pe #(.S({c.simd}), .A({c.act_bits}), .IN_SIGNED(1'b1), .TERNARY(1'b{int(c.ternary)}),
-             .WB({c.weight_bits}), .NSLICE({c.nslice}), .SW({_clog2(c.nslice)}), .NWORDS({c.words}), .NROWS({c.rows}),
+             .WB({c.weight_bits}), .K({k}), .KB({_clog2(k)}), .LB({_clog2(l)}), .FIRST_ROW(0),
+             .NWORDS({c.words}), .NROWS({c.rows}),
              .RW({rw}), .ACC({c.acc_bits}), .CW({cw}), .NB(4), .BKW(2), .O({c.out_bits}),
              .MW(16), .BW(32), .SH(12), .LO(64'sd0), .HI(64'sd{(1 << c.out_bits) - 1}),
              .ROW_M({c.rows * 16}'h{m}), .ROW_B({c.rows * 32}'h{b}), .ROW_CH({c.rows * cw}'d{ch}),
@@ -183,6 +201,10 @@ class Block:
                     "INIT": _rand_bits(c["m"] * c["o"], rng)}
         if self.kind == "fifo":
             return {"W": c["w"], "DEPTH": c["depth"]}
+        if self.kind == "feeder":
+            from ..schedule.cost import input_buffer_banks
+            k, l = input_buffer_banks(c["n"], c["cpp"])
+            return {"NP": c["p"], "SW": c["sa"], "NSLICE": c["n"], "K": k, "L": l, "LB": _clog2(l)}
         if self.kind == "gather":
             return {"N": c["n"], "PW": c["pw"]}
         if self.kind == "window":
@@ -213,6 +235,8 @@ class Block:
         c = cfg
         if self.kind == "fifo":
             r = cost.fifo_formula(c["w"], c["depth"], family)
+        elif self.kind == "feeder":
+            r = cost.feeder(feeder_shape(c), c["p"], c["cpp"], family)
         elif self.kind == "gather":
             r = cost.gather_formula(c["n"], c["pw"], family)
         elif self.kind == "window":
@@ -232,6 +256,14 @@ class Block:
         return cost.calibrated(self.kind, r, family) if calibrated else r
 
 
+def feeder_shape(c: dict):
+    """The MacShape a feeder config stands for: `n` words of `sa` bits (S = sa / 8, A = 8)."""
+    from ..schedule.cost import MacShape
+    return MacShape(simd=c["sa"] // 8, act_bits=8, out_bits=8, acc_bits=16, weight_bits=2,
+                    ternary=True, in_words=c["n"], rows=1, in_shape=(1, 1, 1), kernel=(1, 1),
+                    window_rows=0)
+
+
 def window_geometry(c: dict) -> dict[str, int]:
     """Output size and row memories of a window config (stride `s`, padding `p` on
     every side), as the compiler sizes them (tritium.schedule.model.window_rows)."""
@@ -246,6 +278,7 @@ _RQ = "tri_requant.sv"
 BLOCKS = {b.kind: b for b in (
     Block("window", "tri_window", ("tri_window.sv",), ("h", "w", "c", "a", "kh", "kw", "s", "p")),
     Block("fifo", "tri_fifo", ("tri_fifo.sv",), ("w", "depth")),
+    Block("feeder", "tri_feeder", ("tri_feeder.sv",), ("p", "sa", "n", "cpp")),
     Block("gather", "tri_gather", ("tri_gather.sv",), ("n", "pw")),
     Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),

@@ -65,8 +65,8 @@ def test_injected_multiplication_is_caught(inject, resnet_plan):
 
 
 @pytest.mark.parametrize("where, old, new", [
-    ("pe_program", "LANE::mac(acc, LANE::code(p, word, l), xv[g][item][t][l]);",
-     "LANE::mac(acc, LANE::code(p, word, l) * 1, xv[g][item][t][l]);"),
+    ("pe_program", "LANE::mac(acc, LANE::code(p, word, l), xb[j % CFG::IN_BANKS][j / CFG::IN_BANKS][l]);",
+     "LANE::mac(acc, LANE::code(p, word, l) * 1, xb[j % CFG::IN_BANKS][j / CFG::IN_BANKS][l]);"),
     ("pe_program", "++word;", "++word; acc *= LANE::code(p, word, 0);"),
     ("rom_field", "& static_cast<CHUNK>((1ULL << BITS) - 1ULL);", "& static_cast<CHUNK>((1ULL << BITS) - 1ULL) * 1;"),
 ])

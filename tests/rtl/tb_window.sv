@@ -1,8 +1,8 @@
 // Block test of tri_window.sv (tests/rtl/test_window.py): NF random frames
 // stream in back to back (with random input gaps when +GAPS=1); the window unit
-// feeds the engine's broadcast unit (tri_bcast.sv) and one PE that takes a
-// window every +CPP=N cycles, by tri_pe.sv's rule (it takes the next window in
-// the cycle it executes its last word). Every window is checked against the
+// feeds the engine's feeder (tri_feeder.sv, writing each window in L cycles) and
+// one PE that takes a window every +CPP=N cycles, by tri_pe.sv's rule (it takes
+// the next window in the cycle it executes its last word). Every window is checked against the
 // frame it came from; the cycle of each frame's last accepted window is printed.
 `timescale 1ns/1ps
 `default_nettype none
@@ -10,6 +10,7 @@ module tb_window;
     parameter int H = 8, W = 8, C = 2, A = 4, KH = 3, KW = 3, SY = 1, SX = 1;
     parameter int PT = 1, PL = 1, PB = 1, PR = 1, NF = 6;
     parameter int R = 4;                          // tritium.schedule.model.window_rows
+    parameter int L = 1;                          // feeder cycles per window
     localparam int HO = (H + PT + PB - KH) / SY + 1;
     localparam int WO = (W + PL + PR - KW) / SX + 1;
     localparam int D = C * A;
@@ -24,11 +25,13 @@ module tb_window;
     tri_window #(.H(H), .W(W), .C(C), .A(A), .KH(KH), .KW(KW), .SY(SY), .SX(SX), .PT(PT), .PL(PL),
                  .HO(HO), .WO(WO), .R(R), .PAD(PAD)) dut (.*);
 
-    logic pe_valid, pe_take, pe_slot, pe_busy;
-    logic [2*KH*KW*D-1:0] pe_slots;
+    logic pe_valid, pe_take, pe_slot, pe_busy, buf_we, buf_slot;
+    logic [(L > 1 ? $clog2(L) : 1)-1:0] buf_row;
+    logic [KH*KW*D-1:0] buf_data;
     int pc;
-    tri_bcast #(.NP(1), .W(KH*KW*D)) u_bcast (.clk, .rst_n, .s_valid(m_valid), .s_ready(m_ready),
-        .s_data(m_data), .pe_valid, .pe_take, .pe_slots, .pe_slot);
+    tri_feeder #(.NP(1), .SW(KH*KW*D), .NSLICE(L), .K(1), .L(L), .LB(L > 1 ? $clog2(L) : 1)) u_feeder (
+        .clk, .rst_n, .s_valid(m_valid), .s_ready(m_ready), .s_data({L{m_data}}), .pe_valid, .pe_take,
+        .pe_slot, .buf_we, .buf_slot, .buf_row, .buf_data);
     assign pe_take = pe_valid && (!pe_busy || pc == cpp - 1);
     always_ff @(posedge clk) begin
         if (!rst_n) begin

@@ -1,8 +1,8 @@
 """The window unit (tri_window.sv) on images larger than the digits: every window
 bit-exact against the frame it came from, and its cycles per frame exactly what
 the schedule's model says (`tritium.schedule.cost.window_cycles`), for the
-consumer the MAC engines give it (the broadcast unit and a PE taking a window
-every `cpp` cycles).
+consumer the MAC engines give it (the feeder, writing each window into the PE
+input buffers in `L` cycles, and a PE taking a window every `cpp` >= L cycles).
 
 One plain Verilator build per geometry (tests/rtl/tb_window.sv); the default
 tier runs 32x32 images with a 3x3 stride-2 and a 5x5 padded kernel, the slow
@@ -32,11 +32,12 @@ def out_size(n: int, k: int, s: int, p0: int, p1: int) -> int:
 
 
 def build(tmp: Path, g: dict) -> Path:
+    (tmp / "obj").mkdir(parents=True, exist_ok=True)
     exe, env = verilator_env()
     args = [exe, "--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style",
             "-CFLAGS", "-std=c++20", "--top-module", "tb_window", "-Mdir", str(tmp / "obj"),
             *(f"-G{k}={v}" for k, v in g.items()), f"-GNF={NF}",
-            str(LIB_DIR / "tri_window.sv"), str(LIB_DIR / "tri_bcast.sv"), str(HERE / "tb_window.sv")]
+            str(LIB_DIR / "tri_window.sv"), str(LIB_DIR / "tri_feeder.sv"), str(HERE / "tb_window.sv")]
     r = subprocess.run(args, env=with_ccache(env), capture_output=True, text=True)
     assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     return tmp / "obj" / "Vtb_window"
@@ -52,19 +53,21 @@ def run(binary: Path, cpp: int, gaps: bool) -> list[int]:
     return done
 
 
-def check(tmp: Path, g: dict, cpps) -> None:
+def check(tmp: Path, g: dict, cpps, writes=(1,)) -> None:
     ho = out_size(g["H"], g["KH"], g["SY"], g["PT"], g["PB"])
     wo = out_size(g["W"], g["KW"], g["SX"], g["PL"], g["PR"])
     rows = window_rows(g["H"], g["W"], (g["KH"], g["KW"]), (g["SY"], g["SX"]),
                        (g["PT"], g["PL"], g["PB"], g["PR"]), ho, wo)
-    binary = build(tmp, {**g, "R": rows})
-    for cpp in cpps:
-        model = window_cycles((g["H"], g["W"]), (ho, wo), (g["KH"], g["KW"]), (g["SY"], g["SX"]), cpp)
-        done = run(binary, cpp, gaps=False)
-        periods = [b - a for a, b in zip(done[2:], done[3:])]
-        assert periods == [model] * len(periods), (g, cpp, done, model)
-        gapped = run(binary, cpp, gaps=True)          # bit-exact under input gaps too
-        assert gapped[-1] - gapped[2] >= model * (NF - 3)
+    for write in writes:
+        binary = build(tmp / f"l{write}", {**g, "R": rows, "L": write})
+        for cpp in (c for c in cpps if c >= write):
+            model = window_cycles((g["H"], g["W"]), (ho, wo), (g["KH"], g["KW"]), (g["SY"], g["SX"]),
+                                  cpp, write)
+            done = run(binary, cpp, gaps=False)
+            periods = [b - a for a, b in zip(done[2:], done[3:])]
+            assert periods == [model] * len(periods), (g, write, cpp, done, model)
+            gapped = run(binary, cpp, gaps=True)          # bit-exact under input gaps too
+            assert gapped[-1] - gapped[2] >= model * (NF - 3)
 
 
 GEOMETRIES = {
@@ -75,7 +78,7 @@ GEOMETRIES = {
 
 @pytest.mark.parametrize("name", sorted(GEOMETRIES))
 def test_window_large_images(tmp_path, name):
-    check(tmp_path, GEOMETRIES[name], cpps=(1, 2, 3, 9))
+    check(tmp_path, GEOMETRIES[name], cpps=(1, 2, 3, 4, 9), writes=(1, 3))
 
 
 def random_geometry(rng: random.Random) -> dict:
@@ -92,4 +95,4 @@ def random_geometry(rng: random.Random) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_window_random_geometries(tmp_path, seed):
-    check(tmp_path, random_geometry(random.Random(seed)), cpps=(1, 2, 4, 6))
+    check(tmp_path, random_geometry(random.Random(seed)), cpps=(1, 2, 4, 6), writes=(1, 2, 4))

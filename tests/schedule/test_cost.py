@@ -50,10 +50,33 @@ def test_pe_cost_is_sum_of_parts():
     m = shape()
     pe = cost.pe_cost_formula(m, words=200, rows=8, family=Family.XCUP)
     # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT, ROM 32x200 -> 1 BRAM,
-    # the program reads 36 distinct words of a slot: a 72:1 select of 128 input bits -> 128*24,
-    # control 40/32
-    assert pe == Resources(lut=280 + 40 + 48 + 128 * 24 + 40, ff=152 + 32 + 32, bram18=1, dsp=1)
+    # input buffer: 200 cycles per pixel write the 36 words into one bank of 36 rows, two
+    # slots of 64 rows of 128 bits in RAM128X1D (4 LUT per bit) + its read register,
+    # control 40/32 + the ROM's output register (32 weights + bank 1 + row 6 + 2 + row 3)
+    assert pe == Resources(lut=280 + 40 + 48 + 512 + 40, ff=152 + 32 + 128 + 32 + 44, bram18=1,
+                           dsp=1)
     assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
+
+
+def test_input_buffer_banks_keep_up_with_the_pes():
+    # the feeder writes a pixel in L <= cycles per pixel cycles with the fewest banks
+    assert cost.input_buffer_banks(36, 200) == (1, 36)
+    assert cost.input_buffer_banks(36, 9) == (4, 9)
+    assert cost.input_buffer_banks(18, 14) == (2, 9)
+    assert cost.input_buffer_banks(9, 3) == (3, 3)
+    assert cost.input_buffer_banks(5, 0) == (5, 1)
+    for n in range(1, 40):
+        for cpp in range(1, 45):
+            k, l = cost.input_buffer_banks(n, cpp)
+            assert l <= cpp and k * l >= n and (k - 1) * cpp < n
+    # 9 cycles per pixel: 4 banks of 32 rows (RAM32M, 6 bits per 4 LUT) with read registers,
+    # and a 4:1 bank select (one LUT6 per bit)
+    m = shape()
+    assert cost.input_buffer(m, 9, Family.XC7) == Resources(lut=4 * 4 * 22 + 128, ff=4 * 128)
+    # the feeder's 9:1 write select per bank bit: 3 LUT6 or 8.8 LUT4
+    assert cost.feeder(m, 3, 9, Family.XC7) == Resources(lut=4 * 128 * 3 + 16 + 3, ff=8 + 3)
+    assert cost.feeder(m, 3, 9, Family.ECP5) == Resources(lut=4506 + 16 + 3, ff=8 + 3)
+    assert cost.feeder(m, 3, 1, Family.XC7) == Resources(lut=16 + 3, ff=8 + 3)   # one row: no select
 
 
 def test_window_unit_as_built_and_stream():
@@ -112,9 +135,12 @@ def test_mac_engine_groups_equal_pes():
     m = shape()
     one = cost.pe_cost(m, 100, 4, Family.XCUP)
     eng = cost.mac_engine_cost(m, [100, 100, 100], [4, 4, 4], Family.XCUP)
-    assert eng == (cost.window_unit(m, Family.XCUP) + cost.broadcast_buffer(m) + one.times(3)
-                   + cost.collector(m, Family.XCUP))
-    assert cost.broadcast_buffer(m) == Resources(lut=8, ff=2 * 36 * 16 * 8 + 8)
+    assert eng == (cost.window_unit(m, Family.XCUP) + cost.feeder_cost(m, 3, 100, Family.XCUP)
+                   + one.times(3) + cost.collector(m, Family.XCUP))
+    # PEs without words are not built
+    assert cost.mac_engine_cost(m, [100, 0, 100, 100], [4, 4, 4, 4], Family.XCUP) == (
+        cost.window_unit(m, Family.XCUP) + cost.feeder_cost(m, 4, 100, Family.XCUP)
+        + one.times(3) + cost.collector(m, Family.XCUP))
 
 
 def test_collector_formula_counts_the_rtl_banks():

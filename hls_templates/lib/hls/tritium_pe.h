@@ -8,9 +8,13 @@
 // the lane operation, a policy: `ternary_lane` (add, subtract or nothing: no
 // multiplier) or `int_lane` (multiply-accumulate).
 //
-// Lane inputs come from the pixel's lane vector xv[g][item][tap][lane]
-// (`lane_vector`), laid out exactly like the ROM words, so a lane reads the
-// same index as its code: no address arithmetic in the PE.
+// Lane inputs: the pixel's lane vector xv[g][item][tap][lane] (`lane_vector`)
+// is IN_WORDS words of S lanes, word j = (g*TAPS + tap)*ITEMS + item, the
+// RTL's slice order. Each PE keeps its own copy in its input buffer
+// xb[IN_BANKS][IN_ROWS][S], word j in bank j % IN_BANKS at row j / IN_BANKS
+// (`fill_buffer`): the banks and rows the engine description chose
+// (tritium.codegen.engines.MacParams.buffer_banks), as the RTL twin's
+// tri_pe.sv and tri_feeder.sv build them.
 //
 // ROM words: lane l of a word holds BITS bits at [l*BITS, (l+1)*BITS) (2-bit
 // codes for ternary layers, two's-complement weights of WEIGHT_BITS for int
@@ -20,7 +24,8 @@
 //
 // CFG (one per layer, generated): the window fields of line_buffer, and
 //   M, GROUPS, CPG (input channels per group), MPG (rows per group), P, S,
-//   ITEMS, TAPS, FLAT (1: flattened lanes), MAX_ROWS, MAX_ENTRIES, MAX_WORDS,
+//   ITEMS, TAPS, FLAT (1: flattened lanes), IN_WORDS, IN_BANKS, IN_ROWS (the PE
+//   input buffer), MAX_ROWS, MAX_ENTRIES, MAX_WORDS,
 //   act_t, out_t, acc_t, SHIFT, LO, HI, and the ROMs
 //   NROWS[P], ROW[P][MAX_ROWS], NITEMS[P][MAX_ROWS], ITEM[P][MAX_ENTRIES],
 //   CODE[P][MAX_WORDS][CHUNKS] (ternary) or WEIGHT[P][MAX_WORDS][CHUNKS] and
@@ -95,7 +100,7 @@ TRITIUM_HLS("HLS INLINE")
 // One PE's program (the loop both PE kinds share); LANE is the lane operation.
 template <class CFG, class LANE>
 struct pe_program {
-    static void run(int p, const typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S],
+    static void run(int p, const typename CFG::act_t xb[CFG::IN_BANKS][CFG::IN_ROWS][CFG::S],
                     typename CFG::out_t out[CFG::M]) {
         int entry = 0;
         int word = 0;
@@ -108,9 +113,10 @@ struct pe_program {
                 ++entry;
                 for (int t = 0; t < CFG::TAPS; ++t) {
 TRITIUM_HLS("HLS PIPELINE II = 1")
+                    const int j = (g * CFG::TAPS + t) * CFG::ITEMS + item;
                     for (int l = 0; l < CFG::S; ++l) {
 TRITIUM_HLS("HLS UNROLL")
-                        LANE::mac(acc, LANE::code(p, word, l), xv[g][item][t][l]);
+                        LANE::mac(acc, LANE::code(p, word, l), xb[j % CFG::IN_BANKS][j / CFG::IN_BANKS][l]);
                     }
                     ++word;
                 }
@@ -152,7 +158,24 @@ TRITIUM_HLS("HLS INLINE")
     }
 }
 
-// Conv/Dense engine: window unit -> lane vector -> P PEs -> output collector.
+// A PE's input buffer from the lane vector: word j to bank j % IN_BANKS, row j / IN_BANKS.
+template <class CFG>
+void fill_buffer(const typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S],
+                 typename CFG::act_t xb[CFG::IN_BANKS][CFG::IN_ROWS][CFG::S]) {
+TRITIUM_HLS("HLS INLINE")
+    static_assert(CFG::GROUPS * CFG::ITEMS * CFG::TAPS == CFG::IN_WORDS,
+                  "the lane vector and the input buffer disagree on the words of a pixel");
+    static_assert(CFG::IN_BANKS * CFG::IN_ROWS >= CFG::IN_WORDS, "the input buffer is too small");
+    for (int g = 0; g < CFG::GROUPS; ++g)
+        for (int t = 0; t < CFG::TAPS; ++t)
+            for (int j = 0; j < CFG::ITEMS; ++j) {
+                const int w = (g * CFG::TAPS + t) * CFG::ITEMS + j;
+                for (int l = 0; l < CFG::S; ++l) xb[w % CFG::IN_BANKS][w / CFG::IN_BANKS][l] = xv[g][j][t][l];
+            }
+}
+
+// Conv/Dense engine: window unit -> lane vector -> the PEs' input buffers -> P PEs ->
+// output collector.
 template <class CFG>
 void mac_engine(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
                 hls::stream<pixel<typename CFG::out_t, CFG::M> >& out) {
@@ -163,12 +186,20 @@ void mac_engine(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
             typename CFG::act_t win[CFG::KH * CFG::KW][CFG::C];
             typename CFG::act_t xv[CFG::GROUPS][CFG::ITEMS][CFG::TAPS][CFG::S];
 TRITIUM_HLS("HLS ARRAY_PARTITION variable = xv dim = 4 complete")
+            typename CFG::act_t xb[CFG::P][CFG::IN_BANKS][CFG::IN_ROWS][CFG::S];
+TRITIUM_HLS("HLS ARRAY_PARTITION variable = xb dim = 1 complete")
+TRITIUM_HLS("HLS ARRAY_PARTITION variable = xb dim = 2 complete")
+TRITIUM_HLS("HLS ARRAY_PARTITION variable = xb dim = 4 complete")
             lb.window(oy, ox, win);
             lane_vector<CFG>(win, xv);
+            for (int p = 0; p < CFG::P; ++p) {
+TRITIUM_HLS("HLS UNROLL")
+                fill_buffer<CFG>(xv, xb[p]);
+            }
             pixel<typename CFG::out_t, CFG::M> o;
             for (int p = 0; p < CFG::P; ++p) {
 TRITIUM_HLS("HLS UNROLL")
-                CFG::pe::run(p, xv, o.d);
+                CFG::pe::run(p, xb[p], o.d);
             }
             out.write(o);
         }
