@@ -32,7 +32,7 @@ from pathlib import Path
 from ..errors import UnsupportedError
 from ..ir.graph import Graph
 from ..schedule import NetworkSchedule
-from ..schedule.cost import COLLECTOR_BANKS
+from ..schedule.cost import COLLECTOR_BANKS, index_bits
 from ..schedule.model import frame_cycles
 from .engines import (MULT_BITS, Act, Edge, Engine, EngineKind, MacParams, RequantConsts, SliceMode,
                       Window, describe, identity_requant)
@@ -51,8 +51,7 @@ LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri
            "tri_axis_in.sv", "tri_axis_out.sv")
 
 
-def clog2(n: int) -> int:
-    return max(1, (n - 1).bit_length())
+clog2 = index_bits
 
 
 def sv_const(value: int, width: int) -> str:

@@ -267,8 +267,9 @@ def input_buffer_banks(in_words: int, cycles_per_pixel: int) -> tuple[int, int]:
     return k, -(-n // k)
 
 
-def _index_bits(n: int) -> int:
-    """Bits of an index over n things (at least 1, as the RTL's ports are)."""
+def index_bits(n: int) -> int:
+    """Bits of an index over n things (at least 1, as the RTL's ports are): the one
+    clog2 of the cost model, the RTL generator and the calibration units."""
     return max(1, (n - 1).bit_length())
 
 
@@ -279,7 +280,7 @@ def input_buffer(m: MacShape, cycles_per_pixel: int, family: Family) -> Resource
     select of the lanes, S*A*ceil((K-1)/3) LUT6 or S*A*(K-1) LUT4."""
     k, rows = input_buffer_banks(m.in_words, cycles_per_pixel)
     width = m.simd * m.act_bits
-    depth = 2 << _index_bits(rows)
+    depth = 2 << index_bits(rows)
     bank = row_memory(width, depth, family)
     if not bank.bram18:
         bank = bank + Resources(ff=width)
@@ -291,7 +292,7 @@ def pe_program_word_bits(m: MacShape, cycles_per_pixel: int, rows: int) -> int:
     """Bits of one PE program word (tri_pe.sv): S weights, the bank and next row of
     its input buffer, first/last, and the local row index."""
     k, l = input_buffer_banks(m.in_words, cycles_per_pixel)
-    return m.simd * m.weight_bits + _index_bits(k) + _index_bits(l) + 2 + _index_bits(rows)
+    return m.simd * m.weight_bits + index_bits(k) + index_bits(l) + 2 + index_bits(rows)
 
 
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,

@@ -29,6 +29,7 @@ import numpy as np
 from ..board import Family
 from ..resources import TEMPLATES
 from . import yosys
+from ..schedule.cost import index_bits
 from .stat import Counts, module_totals
 
 LIB = TEMPLATES / "lib" / "rtl"
@@ -68,16 +69,12 @@ class PeConfig:
                 + (f"_c{self.cpp}" if self.cpp else ""))
 
 
-def _clog2(n: int) -> int:
-    return max(1, (n - 1).bit_length())
-
-
 def pe_program(c: PeConfig) -> list[str]:
     """Random ROM words (hex), rows split evenly over the words, first/last flags set;
     word i reads input slice i mod nslice, as a real program reads each once."""
     rng = np.random.default_rng(c.seed)
     k, l = c.banks
-    rw, kb, lb = _clog2(c.rows), _clog2(k), _clog2(l)
+    rw, kb, lb = index_bits(c.rows), index_bits(k), index_bits(l)
     out = []
     per_row = max(1, c.words // c.rows)
     for i in range(c.words):
@@ -102,7 +99,7 @@ def pe_program(c: PeConfig) -> list[str]:
 
 
 def pe_wrapper(c: PeConfig) -> str:
-    rw, cw = _clog2(c.rows), _clog2(c.rows)
+    rw, cw = index_bits(c.rows), index_bits(c.rows)
     k, l = c.banks
     rng = np.random.default_rng(c.seed + 1)
     m = "".join(f"{int(v):04x}" for v in rng.integers(1, 1 << 14, size=c.rows))
@@ -112,12 +109,12 @@ def pe_wrapper(c: PeConfig) -> str:
 module unit_top (
     input wire logic clk, input wire logic rst_n, input wire logic vec_valid,
     input wire logic vec_slot, output logic vec_take,
-    input wire logic buf_we, input wire logic buf_slot, input wire logic [{_clog2(l) - 1}:0] buf_row,
+    input wire logic buf_we, input wire logic buf_slot, input wire logic [{index_bits(l) - 1}:0] buf_row,
     input wire logic [{k * c.simd * c.act_bits - 1}:0] buf_data,
     input wire logic [3:0] bank_busy, output logic res_valid, output logic [{cw - 1}:0] res_ch,
     output logic [{c.out_bits - 1}:0] res_data, output logic [1:0] res_bank, output logic res_end);
     tri_pe #(.S({c.simd}), .A({c.act_bits}), .IN_SIGNED(1'b1), .TERNARY(1'b{int(c.ternary)}),
-             .WB({c.weight_bits}), .K({k}), .KB({_clog2(k)}), .LB({_clog2(l)}), .FIRST_ROW(0),
+             .WB({c.weight_bits}), .K({k}), .KB({index_bits(k)}), .LB({index_bits(l)}), .FIRST_ROW(0),
              .NWORDS({c.words}), .NROWS({c.rows}),
              .RW({rw}), .ACC({c.acc_bits}), .CW({cw}), .NB(4), .BKW(2), .O({c.out_bits}),
              .MW(16), .BW(32), .SH(12), .LO(64'sd0), .HI(64'sd{(1 << c.out_bits) - 1}),
@@ -194,7 +191,7 @@ class Block:
         rng = np.random.default_rng(seed)
         c = cfg
         if self.kind == "collector":
-            piw, cw = _clog2(c["p"]), _clog2(c["m"])
+            piw, cw = index_bits(c["p"]), index_bits(c["m"])
             owner = sum((ch % c["p"]) << (ch * piw) for ch in range(c["m"]))
             return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": 4, "BKW": 2,
                     "PIW": piw, "OWNER": f"{c['m'] * piw}'h{owner:x}",
@@ -204,7 +201,7 @@ class Block:
         if self.kind == "feeder":
             from ..schedule.cost import input_buffer_banks
             k, l = input_buffer_banks(c["n"], c["cpp"])
-            return {"NP": c["p"], "SW": c["sa"], "NSLICE": c["n"], "K": k, "L": l, "LB": _clog2(l)}
+            return {"NP": c["p"], "SW": c["sa"], "NSLICE": c["n"], "K": k, "L": l, "LB": index_bits(l)}
         if self.kind == "gather":
             return {"N": c["n"], "PW": c["pw"]}
         if self.kind == "window":
