@@ -310,21 +310,25 @@ def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
             + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + pe_program_word_bits(m, cpp, rows)))
 
 
+def select_luts(inputs: int, family: Family) -> float:
+    """LUTs per bit of an `inputs`:1 select as yosys builds it: ceil((n-1)/3) LUT6 up to
+    n = 16 (a tree of 4:1 muxes), (n-1)/2 beyond; 1.1*(n-1) LUT4 (measured for
+    n = 2..64)."""
+    if inputs <= 1:
+        return 0.0
+    if family is Family.ECP5:
+        return 1.1 * (inputs - 1)
+    if inputs <= 16:
+        return float(-(-(inputs - 1) // 3))
+    return (inputs - 1) / 2
+
+
 def feeder(m: MacShape, pes: int, cycles_per_pixel: int, family: Family) -> Resources:
     """The engine's feeder (tri_feeder.sv), uncalibrated: each of the K banks' L:1 select
-    of the slice it writes out of the input vector, S*A bits wide, per bit
-    ceil((L-1)/3) LUT6 up to L = 16 (a tree of 4:1 muxes), (L-1)/2 beyond, or
-    1.1*(L-1) LUT4 (what yosys builds for such a select, measured for L = 2..64),
-    + control (row counter, slot and take flags): LUT = 16 + P, FF = 8 + P."""
+    of the slice it writes out of the input vector, S*A bits wide, select_luts(L) per
+    bit, + control (row counter, slot and take flags): LUT = 16 + P, FF = 8 + P."""
     k, rows = input_buffer_banks(m.in_words, cycles_per_pixel)
-    if rows == 1:
-        per_bit = 0.0
-    elif family is Family.ECP5:
-        per_bit = 1.1 * (rows - 1)
-    elif rows <= 16:
-        per_bit = float(-(-(rows - 1) // 3))
-    else:
-        per_bit = (rows - 1) / 2
+    per_bit = select_luts(rows, family)
     return Resources(lut=math.ceil(k * m.simd * m.act_bits * per_bit) + 16 + pes, ff=8 + pes)
 
 
@@ -418,13 +422,11 @@ def collector_formula(pes: int, channels: int, out_bits: int, family: Family,
     return Resources(lut=logic(lut, family), ff=banks * m * o + banks * pes)
 
 
-def collector(m: MacShape, family: Family) -> Resources:
-    """Output collector as the folding search prices it: a double-buffered
-    memory(O, 2*M) reordering channels, + control. The RTL twin's collector keeps
-    COLLECTOR_BANKS register banks instead (collector_formula, calibrated), which
-    for wide layers (VGG's 4096-channel Dense) costs far more FF; see
-    docs/architecture.md, "Cost model and calibration"."""
-    return memory(m.out_bits, 2 * m.rows, family) + Resources(lut=CONTROL_LUT, ff=CONTROL_FF)
+def collector(m: MacShape, pes: int, family: Family) -> Resources:
+    """Output collector of an engine of `pes` built PEs, as tri_collector.sv builds it:
+    COLLECTOR_BANKS output pixels of M x O bits in registers (collector_formula,
+    calibrated)."""
+    return calibrated("collector", collector_formula(pes, m.rows, m.out_bits, family), family)
 
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
@@ -444,9 +446,10 @@ def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
                 for (w, r), n in sorted(counts.items()))
     if not counts:
         pes = pe_cost(m, 0, 1, family, weight_mem, cpp)
+    built = max(1, sum(counts.values()))
     dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
-    return (window_unit(m, family) + feeder_cost(m, len(words_per_pe), cpp, family) + pes
-            + collector(m, family) + dma)
+    return (window_unit(m, family) + feeder_cost(m, built, cpp, family) + pes
+            + collector(m, built, family) + dma)
 
 
 def pixels(shape: tuple[int, ...]) -> int:
@@ -520,11 +523,10 @@ def gather_cost(shape_in, act_bits, family) -> Resources:
 
 # ---------------------------------------------------------------- other engines
 #
-# The datapaths of the other engines are modelled per lane (`lanes` channels
-# per beat) and calibrated against synthesis of their library blocks, which
-# compute every channel of a pixel in parallel (lanes = C there). The engine
-# costs below use lanes = S, the folding search's assumption (docs/architecture.md,
-# "Cost model and calibration", says where the backends differ).
+# The datapaths of the other engines are modelled per lane and calibrated against
+# synthesis of their library blocks. Both backends build them one pixel per beat,
+# all C channels in parallel, so the engines are priced at lanes = C (the width
+# they are built), whatever S the folding search chose for the MAC engines.
 
 def pool_formula(lanes: int, taps: int, act_bits: int, sum_bits: int, out_bits: int,
                  average: bool, family: Family) -> Resources:
@@ -546,11 +548,36 @@ def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Res
                      dsp=lanes * dsp_per_multiply(sum_bits, REQUANT_MULT_BITS, family))
 
 
-def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
-    """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane,
-    LUT = 2*L*O (shift and clamp), DSP = 2*L*dsp(A, 16)."""
-    return Resources(lut=logic(2 * lanes * out_bits, family),
-                     dsp=2 * lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
+def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family,
+                mults: tuple[int, int] = (3, 3)) -> Resources:
+    """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane. A
+    multiplier by a power of two (operands sharing a scale, the usual residual block)
+    is a shift; each other constant is a product of dsp(A, 16) DSPs per lane.
+    LUT6 (xc7, xcup): L*2*O (adder, shift and clamp) without products; with one, the
+    DSP48's post-adder takes the sum and only the clamp is fabric, L*O. LUT4 (ECP5,
+    whose multipliers have no post-adder): L*(2*O + products*(A + 16)), the products'
+    sums in fabric (measured: python -m tritium.synth.calibrate --kinds add)."""
+    products = sum(1 for mult in mults if not _power_of_two(mult))
+    if family is Family.ECP5:
+        lut = lanes * (2 * out_bits + products * (act_bits + REQUANT_MULT_BITS))
+    else:
+        lut = lanes * (out_bits if products else 2 * out_bits)
+    return Resources(lut=logic(lut, family),
+                     dsp=products * lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
+
+
+def _power_of_two(v: int) -> bool:
+    v = abs(int(v))
+    return v == 0 or v & (v - 1) == 0
+
+
+def axis_out_formula(channels: int, bits: int, pixels: int, family: Family) -> Resources:
+    """The output port (tri_axis_out.sv), uncalibrated: one value of a pixel per beat
+    through a C:1 select of O bits (select_luts(C) per bit), a channel and a pixel
+    counter: LUT = O*select(C) + 2*(cw + pw), FF = cw + pw."""
+    counters = index_bits(channels) + index_bits(pixels)
+    return Resources(lut=math.ceil(bits * select_luts(channels, family)) + 2 * counters,
+                     ff=counters)
 
 
 def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
@@ -564,33 +591,34 @@ def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) ->
     return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
-def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, simd, average, family,
+def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, average, family,
               window_rows: int) -> Resources:
-    """MaxPool/AvgPool: its window unit window_cost(W_in, C, A, kernel, window_rows) and
-    the calibrated datapath pool_formula(S, ...)."""
+    """MaxPool/AvgPool on a (H, W, C) input: its window unit window_cost(W, C, A, kernel,
+    window_rows) and the calibrated datapath pool_formula(C, ...)."""
     kh, kw = kernel
     kind = "pool_avg" if average else "pool_max"
-    path = calibrated(kind, pool_formula(simd, kh * kw, act_bits, acc_bits, out_bits, average,
-                                         family), family)
+    path = calibrated(kind, pool_formula(shape_in[-1], kh * kw, act_bits, acc_bits, out_bits,
+                                         average, family), family)
     return window_cost(shape_in[1], shape_in[2], act_bits, kernel, window_rows, family) + path
 
 
-def gap_cost(channels, acc_bits, out_bits, simd, family) -> Resources:
-    """GlobalAvgPool: accumulators memory(acc, C), control (64 LUT, 64 FF) and the
-    calibrated datapath gap_formula(S, ...)."""
-    return (memory(acc_bits, channels, family) + Resources(lut=logic(64, family), ff=64)
-            + calibrated("gap", gap_formula(simd, acc_bits, out_bits, family), family))
+def gap_cost(channels, acc_bits, out_bits, family) -> Resources:
+    """GlobalAvgPool: the calibrated block gap_formula(C, ...) (its accumulators are
+    registers, its pixel counter in the fit's constant)."""
+    return calibrated("gap", gap_formula(channels, acc_bits, out_bits, family), family)
 
 
-def add_cost(act_bits, out_bits, simd, family) -> Resources:
-    """Residual add, S lanes: control (64 LUT, 64 FF) and the calibrated datapath
-    add_formula(S, ...). Its skip FIFO is one of its input FIFOs (model.input_fifos)."""
-    return Resources(lut=logic(64, family), ff=64) + calibrated(
-        "add", add_formula(simd, act_bits, out_bits, family), family)
+def add_cost(channels, act_bits, out_bits, family, mults: tuple[int, int] = (3, 3)) -> Resources:
+    """Residual add: the calibrated block add_formula(C, ..., mults). Its skip FIFO is one
+    of its input FIFOs (model.input_fifos)."""
+    return calibrated("add", add_formula(channels, act_bits, out_bits, family, mults), family)
 
 
-def requant_cost(act_bits, out_bits, simd, family) -> Resources:
-    """Standalone requantizer, S lanes: control (64 LUT, 64 FF) and the calibrated
-    datapath requant_formula(S, ...)."""
-    return Resources(lut=logic(64, family), ff=64) + calibrated(
-        "requant", requant_formula(simd, act_bits, out_bits, family), family)
+def axis_out_cost(channels, bits, pixels, family) -> Resources:
+    """The output port's serializer: the calibrated block axis_out_formula."""
+    return calibrated("axis_out", axis_out_formula(channels, bits, pixels, family), family)
+
+
+def requant_cost(channels, act_bits, out_bits, family) -> Resources:
+    """Standalone requantizer: the calibrated block requant_formula(C, ...)."""
+    return calibrated("requant", requant_formula(channels, act_bits, out_bits, family), family)

@@ -42,6 +42,8 @@ sized for the RTL is enough for both.
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -292,7 +294,21 @@ def sum_bits(graph: Graph, node: Node) -> int:
     return signed_width(k[0] * k[1] * _max_abs(src))
 
 
-def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
+def add_mults(graph: Graph, node: Node) -> tuple[int, int]:
+    """The constant multipliers of an Add's operands: once lowered its `requant.mult`;
+    before, 1 for an operand whose scale is a power of two times the output's (a shift,
+    as lowering will make it) and 3 (a general product) for any other."""
+    mult = getattr(getattr(node.attrs, "requant", None), "mult", None)
+    if mult is not None and len(mult) >= 2:
+        return int(mult[0]), int(mult[1])
+
+    def shift_only(src: Node) -> bool:
+        ratio = src.qtype.scale / node.qtype.scale if node.qtype and src.qtype else 0.0
+        return ratio > 0 and math.log2(ratio).is_integer()
+    return tuple(1 if shift_only(graph.node(i)) else 3 for i in node.inputs[:2])
+
+
+def fixed_engine(graph: Graph, node: Node, family: Family,
                  skips: dict[str, SkipFifo]) -> FixedEngine | None:
     """Cost of a non-MAC engine, or None for the input node (the input port is `ports`)."""
     if node.op is Op.INPUT:
@@ -300,18 +316,19 @@ def fixed_engine(graph: Graph, node: Node, simd: int, family: Family,
     src = graph.node(node.inputs[0])
     a_bits, o_bits = _bits(src), _bits(node)
     cycles = stream_engine_cycles(graph, node)
+    channels = hwc(src.shape)[2]
     if node.op is Op.FLATTEN:
         res = cost.gather_cost(src.shape, a_bits, family)
     elif node.op in (Op.MAXPOOL, Op.AVGPOOL):
         k = node.attrs.kernel
-        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits, simd,
+        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits,
                              node.op is Op.AVGPOOL, family, node_window_rows(graph, node))
     elif node.op is Op.GLOBALAVGPOOL:
-        res = cost.gap_cost(src.shape[-1], sum_bits(graph, node), o_bits, simd, family)
+        res = cost.gap_cost(channels, sum_bits(graph, node), o_bits, family)
     elif node.op is Op.ADD:
-        res = cost.add_cost(a_bits, o_bits, simd, family)
+        res = cost.add_cost(channels, a_bits, o_bits, family, add_mults(graph, node))
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
-        res = cost.requant_cost(a_bits, o_bits, simd, family)
+        res = cost.requant_cost(channels, a_bits, o_bits, family)
     return FixedEngine(node.name, node.op.value, node.inputs, cycles,
                        res + input_fifos(graph, node, family, skips))
 
@@ -338,9 +355,12 @@ IN_PORT, OUT_PORT = "in_stream", "out_stream"
 def ports(graph: Graph, family: Family) -> tuple[FixedEngine, FixedEngine]:
     """The AXI4-Stream ports as engines: the input one beat per pixel (`H*W`), the
     output one beat per value (docs/architecture.md, top-level ports); the output port
-    is priced with the FIFO in front of it (EDGE_FIFO_DEPTH pixels of the output)."""
+    is priced as built: the FIFO in front of it (EDGE_FIFO_DEPTH pixels of the output)
+    and the serializer (tri_axis_out.sv)."""
     out = graph.output_node
-    fifo = cost.fifo_cost(hwc(out.shape)[2] * _bits(out), EDGE_FIFO_DEPTH, family)
+    c = hwc(out.shape)[2]
+    fifo = (cost.fifo_cost(c * _bits(out), EDGE_FIFO_DEPTH, family)
+            + cost.axis_out_cost(c, _bits(out), cost.pixels(out.shape), family))
     return (FixedEngine(IN_PORT, "input", (), cost.pixels(graph.input.shape), cost.Resources()),
             FixedEngine(OUT_PORT, "output", (out.name,), out.type.size, fifo))
 

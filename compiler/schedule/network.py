@@ -124,7 +124,7 @@ def schedule_network(graph: Graph, board: Board, *, pe: int | None = None,
     skips = skip_fifos(graph)
     port_in, port_out = ports(graph, board.family)
     fixed = [port_in] + [e for n in graph.nodes if not n.op.is_mac and
-                         (e := fixed_engine(graph, n, s, board.family, skips)) is not None] + [port_out]
+                         (e := fixed_engine(graph, n, board.family, skips)) is not None] + [port_out]
     for margin in MARGINS:
         folding = fold(layers, fixed, board, granularity, pe=pe, target_fps=target_fps, margin=margin)
         scheds = {l.name: _schedule(l, folding.pe[l.name], granularity, board,

@@ -12,6 +12,7 @@ grid per block kind (compiler/synth/units.py):
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
   datapaths over taps, channels and bit widths;
 - `fifo`: tri_fifo.sv over width and depth; `gather`: tri_gather.sv (flatten);
+- `axis_out`: tri_axis_out.sv (the output port) over channels, bits and pixels;
 - `window`: tri_window.sv over image width, channels, bits, kernel, stride and
   padding (its row memories in LUT RAM and in block RAM).
 
@@ -75,7 +76,12 @@ GRID = {
     "pool_max": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
     "pool_avg": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
     "gap": {"fit": [(8, 8, 16), (32, 4, 64), (16, 8, 49)], "held_out": [(64, 8, 49), (16, 6, 16)]},
-    "add": {"fit": [(8, 8), (32, 8), (16, 6)], "held_out": [(16, 8), (24, 8)]},
+    # add: (channels, bits, general products): 0 = both multipliers powers of two
+    "add": {"fit": [(8, 8, 0), (32, 8, 0), (16, 6, 2), (8, 8, 2), (32, 8, 1)],
+            "held_out": [(16, 8, 0), (24, 8, 2)]},
+    # axis_out (the output port): (channels, value bits, pixels)
+    "axis_out": {"fit": [(10, 32, 1), (10, 8, 1), (64, 8, 16), (16, 16, 4)],
+                 "held_out": [(32, 8, 1), (10, 24, 1)]},
     "requant": {"fit": [(8, 8), (32, 4), (16, 6)], "held_out": [(16, 8), (24, 6)]},
 }
 LIVE = ("pe_ternary", (True, 4, 4, 12))   # re-synthesized live by tests/synth (small, ~10 s)

@@ -60,7 +60,8 @@ def synth_outdir(outdir: str | Path, family: Family, timeout: float | None = Non
     work = Path(tempfile.mkdtemp(prefix=".synth-", dir=outdir))
     try:
         sources = yosys.stage(rtl, work)
-        result = yosys.run(yosys.Job(work, sources, TOP, family), timeout=timeout)
+        result = yosys.run(yosys.Job(work, sources, TOP, family, keep="children"),
+                           timeout=timeout)
         atomic_write(outdir / "synth.log", result.log)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -221,9 +221,13 @@ class Block:
         if self.kind == "requant":
             return {"C": c["c"], "A": c["a"], **tables}
         if self.kind == "add":
-            return {"C": c["c"], "AA": c["a"], "AB": c["a"], "O": 8, "MA": "64'sd12345",
-                    "MB": "-64'sd9876", "B": "64'sd54321", "SH": 14, "LO": "-64'sd128",
+            ma, mb = add_mults(c)
+            return {"C": c["c"], "AA": c["a"], "AB": c["a"], "O": 8, "MA": _sv_int(ma),
+                    "MB": _sv_int(mb), "B": "64'sd8192", "SH": 14, "LO": "-64'sd128",
                     "HI": "64'sd127"}
+        if self.kind == "axis_out":
+            return {"C": c["c"], "O": c["o"], "SIGNED": "1'b1", "TW": -(-c["o"] // 8) * 8,
+                    "NPIX": c["npix"]}
         raise KeyError(self.kind)
 
     def formula(self, cfg: dict, family: Family, calibrated: bool = False):
@@ -248,9 +252,22 @@ class Block:
             r = cost.gap_formula(c["c"], _sum_bits(c["a"], c["npix"]), 8, family)
         elif self.kind == "requant":
             r = cost.requant_formula(c["c"], c["a"], 8, family)
+        elif self.kind == "axis_out":
+            r = cost.axis_out_formula(c["c"], c["o"], c["npix"], family)
         else:
-            r = cost.add_formula(c["c"], c["a"], 8, family)
+            r = cost.add_formula(c["c"], c["a"], 8, family, add_mults(c))
         return cost.calibrated(self.kind, r, family) if calibrated else r
+
+
+def add_mults(c: dict) -> tuple[int, int]:
+    """An add config's constant multipliers: `g` of them general products, the others
+    2**14 (operands sharing a scale)."""
+    general = (12345, -9876)
+    return tuple(general[i] if i < c["g"] else 1 << 14 for i in range(2))
+
+
+def _sv_int(v: int) -> str:
+    return f"-64'sd{-v}" if v < 0 else f"64'sd{v}"
 
 
 def feeder_shape(c: dict):
@@ -281,7 +298,8 @@ BLOCKS = {b.kind: b for b in (
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("gap", "tri_gap", (_RQ, "tri_gap.sv"), ("c", "a", "npix")),
-    Block("add", "tri_add", (_RQ, "tri_add.sv"), ("c", "a")),
+    Block("add", "tri_add", (_RQ, "tri_add.sv"), ("c", "a", "g")),
+    Block("axis_out", "tri_axis_out", ("tri_axis_out.sv",), ("c", "o", "npix")),
     Block("requant", "tri_requant_stream", (_RQ, "tri_requant_stream.sv"), ("c", "a")),
 )}
 

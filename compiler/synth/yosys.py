@@ -12,12 +12,11 @@ YoWASP traps (shared/research/hwtools.md §4, and found here):
 - the built-in `read_slang` frontend reads the library's SystemVerilog (the
   classic `read_verilog -sv` rejects `return` in functions); WASI has no
   threads, hence `-j 1`.
-- synthesis keeps the hierarchy (`read_slang --keep-hierarchy`, which names
-  each instance's module `<module>$<instance path>`; `synth_ecp5 -noflatten`;
-  `synth_xilinx` does not flatten): flattened adder trees merge into one
-  `$macc` that loses its carry chains, and per-engine counts need modules.
-  But every module (one per instance) costs its own ABC run, so the adder
-  tree is flattened into its PE after `alumacc` (`synth_command`).
+- synthesis keeps the top's direct children as modules
+  (`read_slang --keep-hierarchy` names each instance's module
+  `<module>$<instance path>`; `synth_ecp5 -noflatten`; `synth_xilinx` does
+  not flatten), so that counts come per engine, FIFO and port; everything
+  deeper is flattened into them after `alumacc` (`synth_command` says why).
 """
 from __future__ import annotations
 
@@ -51,29 +50,43 @@ def yosys_command() -> str:
         raise
 
 
-# Modules flattened into their parent once `alumacc` has turned each adder into
-# its own $alu: the lane-sum tree (tri_sum.sv). Flattened before, its adders
-# would merge into one $macc without carry chains; kept apart, every one of
-# its uniquified instances (read_slang names a module per instance) costs an
-# ABC run, which made whole-network synthesis take tens of minutes.
-FLATTEN_AFTER_COARSE = ("tri_add2", "tri_sum")
+# Always flattened into its parent: the lane-sum tree (tri_sum.sv), whose every adder
+# would otherwise be a module of its own.
+ALWAYS_FLATTENED = ("tri_add2", "tri_sum")
 # The label of the step after `coarse` (alumacc) in each synthesis script.
 AFTER_COARSE = {Family.XC7: "map_memory", Family.XCUP: "map_memory", Family.ECP5: "map_ram"}
 
 
-def synth_command(family: Family, top: str, nodsp: bool = False) -> str:
-    """The yosys synthesis commands for `family`, hierarchy kept (but for
-    FLATTEN_AFTER_COARSE)."""
+def synth_command(family: Family, top: str, nodsp: bool = False, keep: str = "all") -> str:
+    """The yosys synthesis commands for `family`: coarse synthesis with the hierarchy
+    kept, then modules flattened into their parents, then the rest. `keep="all"`
+    keeps every module but the lane-sum tree (ALWAYS_FLATTENED; a library block or a
+    PE synthesized alone, counted module by module); `keep="children"` keeps the top's
+    direct children only (a whole design, counted per engine, FIFO and port).
+
+    Flattened before `alumacc`, an adder tree merges into one `$macc` that loses its
+    carry chains, so the flatten comes after it. And a whole design must be flattened
+    below its engines: `abc9` maps one module at a time, and each run first writes an
+    XAIGER of the design (about 3 s per module here, however small the module); with
+    every PE, requantizer and FIFO its own module (read_slang names one per instance),
+    the digits CNN took 15 minutes, 10 of them in those writes."""
     extra = " -nodsp" if nodsp else ""
     if family is Family.ECP5:
         synth = f"synth_ecp5 -noflatten -top {top}{extra}"
     else:
         synth = f"synth_xilinx -family {family.value} -noiopad -noclkbuf -top {top}{extra}"
     mid = AFTER_COARSE[family]
-    leaves = " ".join(f"{m}$*" for m in FLATTEN_AFTER_COARSE)
+    leaves = " ".join(f"{m}$*" for m in ALWAYS_FLATTENED)
+    if keep == "children":
+        kept = (f"setattr -mod -set keep_hierarchy 1 {top} *${top}.*",
+                f"setattr -mod -unset keep_hierarchy *${top}.*.* {leaves}")
+    elif keep == "all":
+        kept = ("setattr -mod -set keep_hierarchy 1", f"setattr -mod -unset keep_hierarchy {leaves}")
+    else:
+        raise ValueError(f"keep={keep!r}: use 'all' or 'children'")
     return "\n".join((f"{synth} -run begin:{mid}",
-                      "setattr -mod -set keep_hierarchy 1",
-                      f"setattr -mod -unset keep_hierarchy {leaves}",
+                      "setattr -mod -unset keep_hierarchy",
+                      *kept,
                       "flatten",
                       f"hierarchy -top {top}",
                       "setattr -mod -unset keep_hierarchy",
@@ -98,6 +111,7 @@ class Job:
     family: Family
     params: dict[str, int | str] | None = None
     nodsp: bool = False
+    keep: str = "all"           # modules kept: "all" or the top's "children" (synth_command)
 
 
 @dataclass(frozen=True)
@@ -111,7 +125,7 @@ class Run:
 def script(job: Job) -> str:
     gen = " ".join(f"-G {k}={_param(v)}" for k, v in sorted((job.params or {}).items()))
     return (f"read_slang -j 1 --keep-hierarchy --top {job.top} {gen} {' '.join(job.sources)}\n"
-            f"{synth_command(job.family, job.top, job.nodsp)}\n"
+            f"{synth_command(job.family, job.top, job.nodsp, job.keep)}\n"
             "tee -q -o stat.json stat -json\n")
 
 

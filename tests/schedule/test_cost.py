@@ -136,11 +136,9 @@ def test_mac_engine_groups_equal_pes():
     one = cost.pe_cost(m, 100, 4, Family.XCUP)
     eng = cost.mac_engine_cost(m, [100, 100, 100], [4, 4, 4], Family.XCUP)
     assert eng == (cost.window_unit(m, Family.XCUP) + cost.feeder_cost(m, 3, 100, Family.XCUP)
-                   + one.times(3) + cost.collector(m, Family.XCUP))
-    # PEs without words are not built
-    assert cost.mac_engine_cost(m, [100, 0, 100, 100], [4, 4, 4, 4], Family.XCUP) == (
-        cost.window_unit(m, Family.XCUP) + cost.feeder_cost(m, 4, 100, Family.XCUP)
-        + one.times(3) + cost.collector(m, Family.XCUP))
+                   + one.times(3) + cost.collector(m, 3, Family.XCUP))
+    # PEs without words are not built: neither priced nor fed nor collected from
+    assert cost.mac_engine_cost(m, [100, 0, 100, 100], [4, 4, 4, 4], Family.XCUP) == eng
 
 
 def test_collector_formula_counts_the_rtl_banks():
@@ -154,23 +152,39 @@ def test_other_engine_datapath_formulas():
     assert cost.pool_formula(16, 4, 8, 11, 8, False, x) == Resources(lut=16 * 3 * 8)
     assert cost.pool_formula(16, 4, 8, 11, 8, True, x) == Resources(lut=16 * (4 * 11 + 16), dsp=16)
     assert cost.gap_formula(16, 20, 8, x) == Resources(lut=16 * 36, ff=16 * 28, dsp=16)
-    assert cost.add_formula(16, 8, 8, x) == Resources(lut=2 * 16 * 8, dsp=32)
+    # xc7: the DSP48's post-adder sums two products, only the clamp is fabric
+    assert cost.add_formula(16, 8, 8, x) == Resources(lut=16 * 8, dsp=32)
+    assert cost.add_formula(16, 8, 8, x, (1 << 14, 1 << 14)) == Resources(lut=2 * 16 * 8)
+    # ECP5's multipliers have no post-adder: the (A+16)-bit products are summed in fabric
+    assert cost.add_formula(16, 8, 8, Family.ECP5, (1 << 14, 5)).lut == cost.logic(
+        16 * (16 + 24), Family.ECP5)
     assert cost.requant_formula(16, 8, 8, x) == Resources(lut=16 * (8 + 8), dsp=16)
     assert cost.requant_formula(16, 6, 8, x) == Resources(lut=16 * 8, dsp=16)
     assert cost.collector_formula(8, 64, 8, Family.ECP5).lut == cost.logic(
         3 * 4 * 64 + 2 * 4 * 8, Family.ECP5)
 
 
-def test_other_engines_are_memories_control_and_calibrated_datapaths():
+def test_other_engines_are_their_calibrated_blocks_at_the_built_width():
+    # both backends build pool/GAP/add/requant one pixel per beat, all C channels at
+    # once: the price is the calibrated block at lanes = C (the 64 channels below)
     x = Family.XCUP
-    ctl = Resources(lut=64, ff=64)
-    assert cost.add_cost(8, 8, 16, x) == ctl + cost.calibrated(
-        "add", cost.add_formula(16, 8, 8, x), x)
-    assert cost.gap_cost(512, 20, 8, 16, x) == Resources(bram18=cost.bram18(20, 512)) + ctl + \
-        cost.calibrated("gap", cost.gap_formula(16, 20, 8, x), x)
-    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, 16, False, x, 4) == cost.window_cost(
+    assert cost.add_cost(64, 8, 8, x, (1 << 14, 1 << 14)) == cost.calibrated(
+        "add", cost.add_formula(64, 8, 8, x, (1 << 14, 1 << 14)), x)
+    assert cost.gap_cost(64, 20, 8, x) == cost.calibrated("gap", cost.gap_formula(64, 20, 8, x), x)
+    assert cost.requant_cost(64, 12, 8, x) == cost.calibrated(
+        "requant", cost.requant_formula(64, 12, 8, x), x)
+    assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, False, x, 4) == cost.window_cost(
         56, 64, 8, (2, 2), 4, x) + cost.calibrated(
-        "pool_max", cost.pool_formula(16, 4, 8, 10, 8, False, x), x)
+        "pool_max", cost.pool_formula(64, 4, 8, 10, 8, False, x), x)
+
+
+def test_add_multipliers_by_powers_of_two_are_shifts():
+    # operands sharing a scale (the usual residual block): Ma = Mb = 2**14, no DSP
+    x = Family.XC7
+    assert cost.add_formula(16, 8, 8, x, (1 << 14, 1 << 14)).dsp == 0
+    assert cost.add_formula(16, 8, 8, x, (1 << 14, 12345)).dsp == 16
+    assert cost.add_formula(16, 8, 8, x, (-3, 12345)).dsp == 32
+    assert cost.add_formula(16, 8, 8, x, (0, -(1 << 3))).dsp == 0
 
 
 def test_fifo_as_built():

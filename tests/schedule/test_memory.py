@@ -49,9 +49,11 @@ def board(base="zcu102", **over):
 @pytest.mark.parametrize("graph", [tiny_net, mlp])
 def test_engines_are_the_machine_model(graph, name):
     """Every engine's cycles (ports included) equal `frame_cycles`, the formula the RTL
-    backend reports and its simulation measures."""
+    backend reports and its simulation measures. At one PE per layer: the formula holds
+    for any folding, and mlp's 512-channel Dense collector does not fit ulx3s's LUT4s
+    next to anything more."""
     g = graph()
-    net = schedule_network(g, load_board(name), check_fit=False)
+    net = schedule_network(g, load_board(name), pe=1, check_fit=False)
     model = frame_cycles(g, net)
     assert {e.name: e.cycles for e in net.engines} == model["engines"]
     assert [e.name for e in net.engines][0] == IN_PORT and net.engines[-1].name == OUT_PORT
