@@ -32,7 +32,7 @@ from pathlib import Path
 from ..errors import UnsupportedError
 from ..ir.graph import Graph
 from ..schedule import NetworkSchedule
-from ..schedule.cost import COLLECTOR_BANKS, index_bits
+from ..schedule.cost import collector_banks, index_bits
 from ..schedule.model import frame_cycles
 from .engines import (MULT_BITS, Act, Edge, Engine, EngineKind, MacParams, RequantConsts, SliceMode,
                       Window, describe, identity_requant)
@@ -42,8 +42,6 @@ from .render import TEMPLATES, environment, header
 
 TOP = "tritium_top"
 LIB_DIR = TEMPLATES / "lib" / "rtl"
-# Collector banks (`schedule.cost.COLLECTOR_BANKS`): a PE may run NB-1 pixels ahead of the output.
-BANK_BITS = max(1, (COLLECTOR_BANKS - 1).bit_length())
 # Library files in compile order (dependencies first).
 LIBRARY = ("tri_requant.sv", "tri_fifo.sv", "tri_fork.sv", "tri_window.sv", "tri_slicer.sv",
            "tri_feeder.sv", "tri_add2.sv", "tri_sum.sv", "tri_pe.sv", "tri_collector.sv",
@@ -161,9 +159,10 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
                     "row_b": pack([rq.bias[r] for r in rows], rq.bias_bits),
                     "row_ch": pack(rows, clog2(channels)), "rows": rows})
     owner = [0] * channels           # channel -> index of its PE among `pes`
+    written = [0] * channels         # channel -> 1 if a PE writes it (else the constant INIT)
     for i, pe in enumerate(pes):
         for r in pe.pop("rows"):
-            owner[r] = i
+            owner[r], written[r] = i, 1
     if not pes:  # every row is empty: one program-less PE paces the pixels
         pes.append({"index": 0, "nwords": 0, "nrows": 1, "rom": "", "first_row": 0,
                     "row_m": pack([0], MULT_BITS),
@@ -176,7 +175,10 @@ def _mac_engine(e: Engine, src: Tensor, out: Tensor, rom_prefix: str) -> tuple[d
            "wb": ls.weight_bits, "acc": m.acc_bits, "m": channels, "cw": clog2(channels),
            "init": pack(rq.at_zero, out.bits),
            "piw": clog2(len(pes)), "owner": pack(owner, clog2(len(pes))), "pes": pes,
-           "rq": _requant_params(rq), "cycles_per_pixel": ls.cycles_per_pixel}
+           "written": pack(written, 1),
+           "rq": _requant_params(rq), "cycles_per_pixel": ls.cycles_per_pixel,
+           # collector banks: a PE may run nb-1 output pixels ahead of the output
+           "nb": (nb := collector_banks(out.pixels)), "bkw": clog2(nb)}
     return eng, files
 
 
@@ -239,7 +241,7 @@ def build_context(graph: Graph, schedule: NetworkSchedule) -> tuple[dict, dict[s
     ctx = {"top": TOP, "input": inp, "output": outp, "engines": engines,
            "forks": [forks[k] for k in sorted(forks, key=order.index)],
            "in_tw": machine.in_tdata_bits, "out_tw": machine.out_tdata_bits,
-           "banks": COLLECTOR_BANKS, "bank_bits": BANK_BITS, "out_depth": machine.output_reader.depth,
+           "out_depth": machine.output_reader.depth,
            "engine_names": {tensors[e.name].name: e.name for e in machine.engines}}
     return ctx, files
 
@@ -275,7 +277,7 @@ def generate_rtl(graph: Graph, schedule: NetworkSchedule, *, vectors=None) -> Pl
     for e in ctx["engines"]:
         if e["kind"] == "mac":
             plan[f"rtl/{e['module']}.sv"] = env.get_template("mac_engine.sv.j2").render(
-                header=header(model_hash), e=e, banks=COLLECTOR_BANKS, bank_bits=BANK_BITS)
+                header=header(model_hash), e=e)
             sources.append(f"{e['module']}.sv")
     plan[f"rtl/{TOP}.sv"] = env.get_template("top.sv.j2").render(header=header(model_hash), **ctx)
     sources.append(f"{TOP}.sv")

@@ -137,7 +137,23 @@ def weight_rom(width: int, depth: int, kind: WeightMemory, family: Family) -> Re
         return Resources(uram=uram288(width, depth))
     if kind is WeightMemory.DRAM:
         return memory(width, DRAM_FIFO_DEPTH, family) if depth > 0 else Resources()
+    if family is Family.ECP5 and 0 < depth <= LUTRAM_MAX_DEPTH:
+        if ecp5_block_ram(width, depth, rom=True):
+            return Resources(bram18=bram18(width, depth))
     return memory(width, depth, family)
+
+
+def ecp5_block_ram(width: int, depth: int, rom: bool = False) -> bool:
+    """Whether yosys puts a `width` x `depth` memory of ECP5 in block RAM: it takes the
+    cheapest mapping by memory_libmap's costs (techlibs/lattice/lutrams.txt and
+    brams_16kd.txt): a 16 x 4 TRELLIS_DPR16X4 costs 4, plus 0.5 per bit of the read
+    select and per write enable across its 16-word banks; an 18-kbit block 128; a ROM
+    (which the LUT RAM does not take) 1/16 per bit in logic."""
+    blocks = 128 * bram18(width, depth)
+    if rom:
+        return width * depth / 16 > blocks
+    banks = -(-depth // 16)
+    return 4 * -(-width // 4) * banks + 0.5 * (banks - 1) * width + 0.5 * banks > blocks
 
 
 def dram_reader(family: Family) -> Resources:
@@ -180,6 +196,7 @@ class MacShape:
     in_shape: tuple[int, ...]
     kernel: tuple[int, int]
     window_rows: int       # row memories of its window unit (model.window_rows); 0: no window
+    out_pixels: int = 0    # output pixels per frame (0: unknown, priced as several)
 
 
 def lane_bank(m: MacShape, family: Family) -> Resources:
@@ -281,7 +298,7 @@ def input_buffer(m: MacShape, cycles_per_pixel: int, family: Family) -> Resource
     k, rows = input_buffer_banks(m.in_words, cycles_per_pixel)
     width = m.simd * m.act_bits
     depth = 2 << index_bits(rows)
-    bank = row_memory(width, depth, family)
+    bank = row_memory(width, depth, family, read_enable=False)
     if not bank.bram18:
         bank = bank + Resources(ff=width)
     sel = width * ((k - 1) if family is Family.ECP5 else -(-(k - 1) // 3))
@@ -332,15 +349,20 @@ def feeder(m: MacShape, pes: int, cycles_per_pixel: int, family: Family) -> Reso
     return Resources(lut=math.ceil(k * m.simd * m.act_bits * per_bit) + 16 + pes, ff=8 + pes)
 
 
-def row_memory(width: int, depth: int, family: Family) -> Resources:
+def row_memory(width: int, depth: int, family: Family, read_enable: bool = True) -> Resources:
     """One row memory of a window unit: `depth` words of `width` bits, one write and one
     synchronous read port. Up to LUTRAM_MAX_DEPTH words it is LUT RAM, counted by the
     primitive yosys maps it to: on xc7/xcup RAM32M (6 bits x 32, 4 LUTs) up to 32 words,
     RAM64M (3 bits x 64) up to 64, RAM128X1D (1 bit x 128, 4 LUTs) beyond; on ECP5
     TRELLIS_DPR16X4 (4 bits x 16, 4 LUTs) per 16 words, and a LUT per bit and extra
-    16-word bank for the read select. Deeper memories are block RAM (`memory`)."""
-    if depth > LUTRAM_MAX_DEPTH:
-        return memory(width, depth, family)
+    16-word bank for the read select. Deeper memories are block RAM. On ECP5 a memory
+    read every cycle (`read_enable=False`: the PE input buffer) goes to block RAM where
+    yosys finds that cheaper (`ecp5_block_ram`: e.g. 64 words of 128 bits); the window's
+    rows, read under an enable, stay in LUT RAM (measured up to 100 words of 32 bits,
+    where the block would have been cheaper by those costs alone)."""
+    if depth > LUTRAM_MAX_DEPTH or (family is Family.ECP5 and not read_enable
+                                    and ecp5_block_ram(width, depth)):
+        return Resources(bram18=bram18(width, depth))
     if family is Family.ECP5:
         banks = -(-depth // 16)
         return Resources(lut=4 * -(-width // 4) * banks + width * (banks - 1))
@@ -406,27 +428,35 @@ def window_unit(m: MacShape, family: Family) -> Resources:
 COLLECTOR_BANKS = 4          # output pixels a collector holds (tri_collector.sv NB)
 
 
+def collector_banks(out_pixels: int) -> int:
+    """Output pixels the collector of an engine holds, the one owner of tri_collector.sv's
+    NB: COLLECTOR_BANKS, so that a PE can run 3 pixels ahead of the output while the
+    pixels of a row stream; 2 for an engine with one output pixel per frame (Dense),
+    where the PEs finish a frame's rows while the previous frame's pixel waits for the
+    consumer, and more banks would only hold more frames (4096-channel Dense layers: 32k
+    FF per bank)."""
+    return 2 if out_pixels == 1 else COLLECTOR_BANKS
+
+
 def collector_formula(pes: int, channels: int, out_bits: int, family: Family,
                       banks: int = COLLECTOR_BANKS) -> Resources:
     """Output collector (tri_collector.sv), uncalibrated: `banks` output pixels of
-    M x O bits in registers, each channel written only by its PE.
-    FF = banks*M*O + banks*P. LUT (LUT6) = M*O*ceil((banks-1)/3) (the bank read
-    multiplexer) + banks*M (write enables) + 2*banks*P (done flags). On ECP5
-    (LUT4) the per-channel write-enable decode dominates and O hardly matters
-    (measured over the calibration grid): LUT = 3*banks*M + 2*banks*P, in LUT4s."""
+    M x O bits in registers without reset, each channel written only by its PE.
+    FF = banks*M*O + banks*P. LUT = M*O*s (the bank read select: s = ceil((NB-1)/3)
+    LUT6, NB-1 LUT4s' worth on ECP5, measured over 2 and 4 banks) + banks*M (write
+    enables) + 2*banks*P (done flags)."""
     m, o = channels, out_bits
-    if family is Family.ECP5:
-        lut = 3 * banks * m + 2 * banks * pes
-    else:
-        lut = m * o * -(-(banks - 1) // 3) + banks * m + 2 * banks * pes
+    select = banks - 1 if family is Family.ECP5 else -(-(banks - 1) // 3)
+    lut = m * o * select + banks * m + 2 * banks * pes
     return Resources(lut=logic(lut, family), ff=banks * m * o + banks * pes)
 
 
 def collector(m: MacShape, pes: int, family: Family) -> Resources:
     """Output collector of an engine of `pes` built PEs, as tri_collector.sv builds it:
-    COLLECTOR_BANKS output pixels of M x O bits in registers (collector_formula,
+    collector_banks output pixels of M x O bits in registers (collector_formula,
     calibrated)."""
-    return calibrated("collector", collector_formula(pes, m.rows, m.out_bits, family), family)
+    return calibrated("collector", collector_formula(pes, m.rows, m.out_bits, family,
+                                                     collector_banks(m.out_pixels)), family)
 
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,

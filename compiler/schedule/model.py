@@ -30,8 +30,8 @@ built (`held_pixels`), at most
   window keeps `R = window_rows(...)` input rows, more
   than the `(kh//2)*W_in + kw//2 + 1` pixels a line buffer fills before its
   first output,
-- plus `COLLECTOR_BANKS + 2` for a Conv/Dense engine (its collector's banks
-  and the PEs' two-slot input buffer),
+- plus `cost.collector_banks(...) + 2` for a Conv/Dense engine (its collector's
+  banks and the PEs' two-slot input buffer),
 - plus the whole input frame for a global average pool or a flatten,
 - plus its input edge FIFO (`EDGE_FIFO_DEPTH`).
 A node's arrival is the largest arrival of its inputs plus what it holds;
@@ -179,7 +179,8 @@ def mac_layer(graph: Graph, node: Node, simd: int) -> MacLayer:
         weight_bits=w.bits, ternary=w.kind is WeightKind.TERNARY,
         in_words=input_words(layout.items_per_row, layout.taps, a.groups, hwc(src.shape)[2]),
         rows=layout.rows, in_shape=src.shape,
-        kernel=a.kernel, window_rows=node_window_rows(graph, node) if needs_window(node) else 0)
+        kernel=a.kernel, window_rows=node_window_rows(graph, node) if needs_window(node) else 0,
+        out_pixels=cost.pixels(node.shape))
     stream = cost.stream_cycles(src.shape, node.shape)
     return MacLayer(node.name, node.op, node.inputs, layout, shape, cost.pixels(node.shape),
                     w.kind, stream, window_geometry(node), node.shape)
@@ -257,7 +258,7 @@ def held_pixels(graph: Graph, node: Node) -> int:
     if needs_window(node):
         held += node_window_rows(graph, node) * hwc(src.shape)[1]
     if node.op.is_mac:
-        held += cost.COLLECTOR_BANKS + 2
+        held += cost.collector_banks(cost.pixels(node.shape)) + 2
     if node.op in (Op.GLOBALAVGPOOL, Op.FLATTEN):
         held += cost.pixels(src.shape)
     return held + EDGE_FIFO_DEPTH

@@ -8,7 +8,7 @@ grid per block kind (compiler/synth/units.py):
   the engine's cycles per pixel (which set the buffer's banks and rows); int
   lanes are int8 weights;
 - `feeder`: tri_feeder.sv over PEs, slice width, input words and cycles per pixel;
-- `collector`: tri_collector.sv over PEs, channels and output bits;
+- `collector`: tri_collector.sv over PEs, channels, output bits and banks;
 - `pool_max`, `pool_avg`, `gap`, `add`, `requant`: the other engines'
   datapaths over taps, channels and bit widths;
 - `fifo`: tri_fifo.sv over width and depth; `gather`: tri_gather.sv (flatten);
@@ -71,8 +71,10 @@ GRID = {
     "window": {"fit": [(8, 8, 16, 4, 3, 3, 1, 1), (32, 32, 8, 8, 3, 3, 2, 1), (16, 16, 4, 8, 5, 5, 1, 2),
                        (12, 12, 32, 4, 2, 2, 2, 0), (8, 100, 4, 8, 3, 3, 1, 1)],
                "held_out": [(16, 16, 16, 6, 3, 3, 1, 1), (28, 28, 6, 8, 5, 5, 2, 2)]},
-    "collector": {"fit": [(4, 16, 8), (16, 64, 8), (8, 32, 4), (2, 8, 8)],
-                  "held_out": [(8, 32, 8), (8, 64, 4)]},
+    # collector: (PEs, channels, output bits, banks)
+    "collector": {"fit": [(4, 16, 8, 4), (16, 64, 8, 4), (8, 32, 4, 4), (2, 8, 8, 4),
+                          (8, 64, 8, 2), (1, 10, 30, 2)],
+                  "held_out": [(8, 32, 8, 4), (8, 64, 4, 4), (4, 32, 8, 2)]},
     "pool_max": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
     "pool_avg": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
     "gap": {"fit": [(8, 8, 16), (32, 4, 64), (16, 8, 49)], "held_out": [(64, 8, 49), (16, 6, 16)]},

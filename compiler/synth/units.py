@@ -193,7 +193,8 @@ class Block:
         if self.kind == "collector":
             piw, cw = index_bits(c["p"]), index_bits(c["m"])
             owner = sum((ch % c["p"]) << (ch * piw) for ch in range(c["m"]))
-            return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": 4, "BKW": 2,
+            return {"NP": c["p"], "M": c["m"], "O": c["o"], "CW": cw, "NB": c["nb"],
+                    "BKW": index_bits(c["nb"]),
                     "PIW": piw, "OWNER": f"{c['m'] * piw}'h{owner:x}",
                     "INIT": _rand_bits(c["m"] * c["o"], rng)}
         if self.kind == "fifo":
@@ -244,7 +245,7 @@ class Block:
             r = cost.window_formula(c["w"], c["c"], c["a"], (c["kh"], c["kw"]),
                                     window_geometry(c)["rows"], family)
         elif self.kind == "collector":
-            r = cost.collector_formula(c["p"], c["m"], c["o"], family)
+            r = cost.collector_formula(c["p"], c["m"], c["o"], family, c["nb"])
         elif self.kind in ("pool_max", "pool_avg"):
             r = cost.pool_formula(c["c"], c["kt"], c["a"], _sum_bits(c["a"], c["kt"]), 8,
                                   self.kind == "pool_avg", family)
@@ -294,7 +295,7 @@ BLOCKS = {b.kind: b for b in (
     Block("fifo", "tri_fifo", ("tri_fifo.sv",), ("w", "depth")),
     Block("feeder", "tri_feeder", ("tri_feeder.sv",), ("p", "sa", "n", "cpp")),
     Block("gather", "tri_gather", ("tri_gather.sv",), ("n", "pw")),
-    Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o")),
+    Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o", "nb")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
     Block("gap", "tri_gap", (_RQ, "tri_gap.sv"), ("c", "a", "npix")),

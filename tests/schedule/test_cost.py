@@ -160,8 +160,13 @@ def test_other_engine_datapath_formulas():
         16 * (16 + 24), Family.ECP5)
     assert cost.requant_formula(16, 8, 8, x) == Resources(lut=16 * (8 + 8), dsp=16)
     assert cost.requant_formula(16, 6, 8, x) == Resources(lut=16 * 8, dsp=16)
+    # ECP5: the 4:1 bank select costs about 3 LUT4s' worth per bit (measured)
     assert cost.collector_formula(8, 64, 8, Family.ECP5).lut == cost.logic(
-        3 * 4 * 64 + 2 * 4 * 8, Family.ECP5)
+        64 * 8 * 3 + 4 * 64 + 2 * 4 * 8, Family.ECP5)
+    # a one-pixel (Dense) engine keeps 2 banks: half the registers, a 2:1 select
+    assert cost.collector_banks(1) == 2 and cost.collector_banks(64) == cost.COLLECTOR_BANKS
+    assert cost.collector_formula(8, 64, 8, Family.XC7, 2) == Resources(
+        lut=64 * 8 + 2 * 64 + 2 * 2 * 8, ff=2 * 64 * 8 + 2 * 8)
 
 
 def test_other_engines_are_their_calibrated_blocks_at_the_built_width():

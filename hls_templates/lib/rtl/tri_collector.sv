@@ -1,12 +1,15 @@
 // Tritium RTL library: output collector of a Conv/Dense engine. NB banks of one
 // output pixel each (M channels); PEs write their rows' results into the bank of
 // their pixel and mark it done; a bank leaves, channels in order, once every PE
-// is done with it, and is reset to INIT (requant(0) for rows without items).
+// is done with it.
 //
 // Each output channel belongs to one PE (the schedule's row assignment, OWNER),
 // so every channel register has a single writer: its enable decodes that PE's
-// channel and bank, its data is that PE's result, and the reset to INIT is the
-// flip-flop's synchronous set/reset. No write multiplexer spans the PEs.
+// channel and bank, its data is that PE's result. No write multiplexer spans the
+// PEs, and no register is reset: a PE writes every channel it owns for every
+// pixel before it marks the bank done, so a bank is whole before it can leave.
+// A channel no PE writes (WRITTEN[c] = 0: a row without items) is the constant
+// INIT (requant(0)) and has no register at all.
 `default_nettype none
 module tri_collector #(
     parameter int NP = 1,
@@ -17,7 +20,8 @@ module tri_collector #(
     parameter int BKW = 2,
     parameter int PIW = 1,                    // PE index bits
     parameter logic [M*PIW-1:0] OWNER = '0,   // channel c is written by PE OWNER[c]
-    parameter logic [M*O-1:0] INIT = '0
+    parameter logic [M-1:0] WRITTEN = '1,     // channel c has a writer
+    parameter logic [M*O-1:0] INIT = '0       // the value of a channel without one
 ) (
     input  wire logic              clk,
     input  wire logic              rst_n,
@@ -59,16 +63,18 @@ module tri_collector #(
     // A PE never writes a bank while it is leaving: the PE finished that bank
     // (done) and takes it again only after the pop cleared done.
     for (genvar c = 0; c < M; c++) begin : g_ch
-        localparam int P = int'(OWNER[c * PIW +: PIW]);
-        logic [O-1:0] q [NB];
-        logic hit;
-        assign hit = res_valid[P] && res_ch[P * CW +: CW] == CW'(c);
-        assign m_data[c * O +: O] = q[ptr];
-        for (genvar b = 0; b < NB; b++) begin : g_bank
-            always_ff @(posedge clk) begin
-                if (!rst_n || (pop && ptr == BKW'(b))) q[b] <= INIT[c * O +: O];
-                else if (hit && res_bank[P * BKW +: BKW] == BKW'(b)) q[b] <= res_data[P * O +: O];
+        if (WRITTEN[c]) begin : g_reg
+            localparam int P = int'(OWNER[c * PIW +: PIW]);
+            logic [O-1:0] q [NB];
+            logic hit;
+            assign hit = res_valid[P] && res_ch[P * CW +: CW] == CW'(c);
+            assign m_data[c * O +: O] = q[ptr];
+            for (genvar b = 0; b < NB; b++) begin : g_bank
+                always_ff @(posedge clk)
+                    if (hit && res_bank[P * BKW +: BKW] == BKW'(b)) q[b] <= res_data[P * O +: O];
             end
+        end else begin : g_const
+            assign m_data[c * O +: O] = INIT[c * O +: O];
         end
     end
 endmodule
