@@ -131,29 +131,40 @@ def uram288(width: int, depth: int) -> int:
 
 def weight_rom(width: int, depth: int, kind: WeightMemory, family: Family) -> Resources:
     """A PE's weight memory of `depth` words of `width` bits, in `kind` memory:
-    bram: memory(width, depth); uram: uram288(width, depth) blocks; dram: a FIFO
+    bram (on chip): block RAM or logic LUTs, whichever yosys picks (rom_in_block_ram); uram: uram288(width, depth) blocks; dram: a FIFO
     memory(width, DRAM_FIFO_DEPTH) fed by the layer's read DMA (`dram_reader`)."""
     if kind is WeightMemory.URAM:
         return Resources(uram=uram288(width, depth))
     if kind is WeightMemory.DRAM:
         return memory(width, DRAM_FIFO_DEPTH, family) if depth > 0 else Resources()
-    if family is Family.ECP5 and 0 < depth <= LUTRAM_MAX_DEPTH:
-        if ecp5_block_ram(width, depth, rom=True):
-            return Resources(bram18=bram18(width, depth))
-    return memory(width, depth, family)
+    if width <= 0 or depth <= 0:
+        return Resources()
+    if rom_in_block_ram(width, depth, family):
+        return Resources(bram18=bram18(width, depth))
+    return Resources(lut=width * -(-depth // LUT_BITS[family]))
 
 
-def ecp5_block_ram(width: int, depth: int, rom: bool = False) -> bool:
-    """Whether yosys puts a `width` x `depth` memory of ECP5 in block RAM: it takes the
+BLOCK_RAM_COST = 128     # memory_libmap's cost of an 18-kbit block (techlibs/lattice/brams_16kd.txt)
+
+
+def rom_in_block_ram(width: int, depth: int, family: Family) -> bool:
+    """Whether yosys maps a `width` x `depth` ROM to block RAM rather than logic: it takes
+    the cheaper by memory_libmap's costs, logic at one LUT's worth per LUT_BITS bits
+    (1/16 on ECP5, 1/64 on LUT6) against BLOCK_RAM_COST per 18-kbit block. Measured: an
+    80 x 140-bit ROM goes to 4 blocks on ECP5, 72 x 42 stays logic; 160 x 140 stays
+    logic on xc7."""
+    return width * depth / LUT_BITS[family] > BLOCK_RAM_COST * bram18(width, depth)
+
+
+def ecp5_block_ram(width: int, depth: int) -> bool:
+    """Whether yosys puts a `width` x `depth` RAM of ECP5 in block RAM: it takes the
     cheapest mapping by memory_libmap's costs (techlibs/lattice/lutrams.txt and
     brams_16kd.txt): a 16 x 4 TRELLIS_DPR16X4 costs 4, plus 0.5 per bit of the read
-    select and per write enable across its 16-word banks; an 18-kbit block 128; a ROM
-    (which the LUT RAM does not take) 1/16 per bit in logic."""
-    blocks = 128 * bram18(width, depth)
-    if rom:
-        return width * depth / 16 > blocks
+    select and per write enable across its 16-word banks; an 18-kbit block
+    BLOCK_RAM_COST."""
     banks = -(-depth // 16)
-    return 4 * -(-width // 4) * banks + 0.5 * (banks - 1) * width + 0.5 * banks > blocks
+    lutram = 4 * -(-width // 4) * banks + 0.5 * (banks - 1) * width + 0.5 * banks
+    return lutram > BLOCK_RAM_COST * bram18(width, depth)
 
 
 def dram_reader(family: Family) -> Resources:
@@ -315,16 +326,18 @@ def pe_program_word_bits(m: MacShape, cycles_per_pixel: int, rows: int) -> int:
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM,
                     cycles_per_pixel: int | None = None) -> Resources:
-    """One PE, uncalibrated: lane bank + requant + weight ROM weight_rom(S*W, words,
-    weight_mem) with its output register (one program word of FF; the ROM is read a
+    """One PE, uncalibrated: lane bank + requant + program ROM weight_rom(word bits,
+    words, weight_mem) (the whole pe_program_word_bits word: S weights and the
+    control fields) with its output register (one program word of FF; the ROM is read a
     cycle ahead) + its input buffer (`input_buffer`) + control (40 LUT, 32 FF).
     `cycles_per_pixel` is the engine's (its slowest PE's words per pixel), which sets
     the input buffer's banks; by default this PE's `words`."""
     cpp = words if cycles_per_pixel is None else cycles_per_pixel
     buffer = input_buffer(m, cpp, family) if words else Resources()   # tri_pe.sv: NWORDS = 0
+    word = pe_program_word_bits(m, cpp, rows)
     return (lane_bank(m, family) + requant_unit(m, rows, family)
-            + weight_rom(m.simd * m.weight_bits, words, weight_mem, family) + buffer
-            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + pe_program_word_bits(m, cpp, rows)))
+            + weight_rom(word, words, weight_mem, family) + buffer
+            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + word))
 
 
 def select_luts(inputs: int, family: Family) -> float:

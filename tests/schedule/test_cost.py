@@ -49,11 +49,13 @@ def test_dsp_per_multiply_by_family():
 def test_pe_cost_is_sum_of_parts():
     m = shape()
     pe = cost.pe_cost_formula(m, words=200, rows=8, family=Family.XCUP)
-    # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT, ROM 32x200 -> 1 BRAM,
+    # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT,
     # input buffer: 200 cycles per pixel write the 36 words into one bank of 36 rows, two
     # slots of 64 rows of 128 bits in RAM128X1D (4 LUT per bit) + its read register,
-    # control 40/32 + the ROM's output register (32 weights + bank 1 + row 6 + 2 + row 3)
-    assert pe == Resources(lut=280 + 40 + 48 + 512 + 40, ff=152 + 32 + 128 + 32 + 44, bram18=1,
+    # control 40/32 + the ROM's output register (32 weights + bank 1 + row 6 + 2 + row 3),
+    # the ROM of 200 such 44-bit words: 8,800 bits of logic (137.5 LUT6 by yosys's cost)
+    # are cheaper than 2 blocks (256), so 44 * ceil(200/64) LUT
+    assert pe == Resources(lut=280 + 40 + 48 + 512 + 40 + 44 * 4, ff=152 + 32 + 128 + 32 + 44,
                            dsp=1)
     assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
 
@@ -181,6 +183,19 @@ def test_other_engines_are_their_calibrated_blocks_at_the_built_width():
     assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, False, x, 4) == cost.window_cost(
         56, 64, 8, (2, 2), 4, x) + cost.calibrated(
         "pool_max", cost.pool_formula(64, 4, 8, 10, 8, False, x), x)
+
+
+def test_roms_go_where_yosys_puts_them():
+    # measured: 80 x 140 bits -> 4 blocks on ECP5, 72 x 42 stays logic; 160 x 140 stays
+    # logic on xc7 (memory_libmap: logic 1/LUT_BITS per bit against 128 per block)
+    assert cost.rom_in_block_ram(140, 80, Family.ECP5)
+    assert not cost.rom_in_block_ram(42, 72, Family.ECP5)
+    assert not cost.rom_in_block_ram(140, 160, Family.XC7)
+    assert cost.weight_rom(140, 160, WeightMemory.BRAM, Family.XC7) == Resources(lut=140 * 3)
+    assert cost.weight_rom(34, 4096, WeightMemory.BRAM, Family.XC7) == Resources(
+        bram18=cost.bram18(34, 4096))
+    # ECP5 RAM read every cycle: 64 x 128 bits is cheaper as 4 blocks than as LUT RAM
+    assert cost.ecp5_block_ram(128, 64) and not cost.ecp5_block_ram(128, 32)
 
 
 def test_add_multipliers_by_powers_of_two_are_shifts():
