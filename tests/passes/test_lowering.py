@@ -80,7 +80,9 @@ def test_integer_result_within_reported_bound(kind, seed, quantized_out):
     if g.node(g.output).op is Op.QUANT:
         y_f, slack = np.rint(y_f), max(1, math.ceil(err))
     else:
-        slack = err + 0.5 + 1e-9
+        # the float64 reference is only good to a few ulps of its magnitude (outputs of
+        # 2e7 LSBs carry 4e-9 of rounding each), so allow 16 of them, as for requant
+        slack = err + 0.5 + 16 * np.spacing(np.abs(y_f).max(initial=0)) + 1e-9
     assert np.abs(y_int - y_f).max(initial=0) <= slack
 
 
