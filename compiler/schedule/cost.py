@@ -464,19 +464,20 @@ def collector_formula(pes: int, channels: int, out_bits: int, family: Family,
     return Resources(lut=logic(lut, family), ff=banks * m * o + banks * pes)
 
 
-def collector(m: MacShape, pes: int, family: Family) -> Resources:
+def collector(m: MacShape, pes: int, family: Family, channels: int | None = None) -> Resources:
     """Output collector of an engine of `pes` built PEs, as tri_collector.sv builds it:
-    collector_banks output pixels of M x O bits in registers (collector_formula,
-    calibrated)."""
-    return calibrated("collector", collector_formula(pes, m.rows, m.out_bits, family,
+    collector_banks output pixels of `channels` x O bits in registers (collector_formula,
+    calibrated). `channels`: those a PE writes (default all M; the others are constants)."""
+    written = m.rows if channels is None else min(m.rows, channels)
+    return calibrated("collector", collector_formula(pes, written, m.out_bits, family,
                                                      collector_banks(m.out_pixels)), family)
 
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM,
                     cycles_per_pixel: int | None = None) -> Resources:
-    """Window unit + feeder + sum over PEs of pe_cost + collector (+ dram_reader if its
-    weights stream from DRAM). `cycles_per_pixel` (the slowest PE's words per pixel)
+    """Window unit + feeder + sum over PEs of pe_cost + collector of the channels the
+    built PEs write (+ dram_reader if its weights stream from DRAM). `cycles_per_pixel` (the slowest PE's words per pixel)
     sizes the PEs' input buffers; by default the largest of `words_per_pe`. PEs without
     words are not built; if no PE has any, one without a program paces the pixels."""
     words_per_pe = list(words_per_pe)
@@ -490,9 +491,10 @@ def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
     if not counts:
         pes = pe_cost(m, 0, 1, family, weight_mem, cpp)
     built = max(1, sum(counts.values()))
+    written = sum(r * n for (_, r), n in counts.items())
     dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
     return (window_unit(m, family) + feeder_cost(m, built, cpp, family) + pes
-            + collector(m, built, family) + dma)
+            + collector(m, built, family, written) + dma)
 
 
 def pixels(shape: tuple[int, ...]) -> int:

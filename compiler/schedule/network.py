@@ -181,8 +181,11 @@ def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) ->
     engines = {f.name: f for f in fixed}
     for l in layers:
         sc = scheds[l.name]
-        res = l.engine_cost(sc.words_per_pe(), [len(p.rows) for p in sc.pes], board.family,
-                            sc.weight_memory, sc.cycles_per_pixel)
+        # a PE's rows as built: those with program entries (rows without items are the
+        # collector's constants, codegen.rtl._program)
+        rows = [len({r for r, _ in sc.program(i)}) for i in range(len(sc.pes))]
+        res = l.engine_cost(sc.words_per_pe(), rows, board.family, sc.weight_memory,
+                            sc.cycles_per_pixel)
         engines[l.name] = FixedEngine(l.name, l.op.value, l.inputs, _engine_cycles(l, sc), res)
     ordered = ([engines[IN_PORT]] + [engines[n.name] for n in graph.nodes if n.name in engines
                                      and n.name not in (IN_PORT, OUT_PORT)] + [engines[OUT_PORT]])

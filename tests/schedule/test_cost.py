@@ -138,7 +138,9 @@ def test_mac_engine_groups_equal_pes():
     one = cost.pe_cost(m, 100, 4, Family.XCUP)
     eng = cost.mac_engine_cost(m, [100, 100, 100], [4, 4, 4], Family.XCUP)
     assert eng == (cost.window_unit(m, Family.XCUP) + cost.feeder_cost(m, 3, 100, Family.XCUP)
-                   + one.times(3) + cost.collector(m, 3, Family.XCUP))
+                   + one.times(3) + cost.collector(m, 3, Family.XCUP, 3 * 4))
+    # the collector keeps registers only for the channels the PEs write (4 rows each)
+    assert cost.collector(m, 3, Family.XCUP, 3 * 4).ff < cost.collector(m, 3, Family.XCUP).ff
     # PEs without words are not built: neither priced nor fed nor collected from
     assert cost.mac_engine_cost(m, [100, 0, 100, 100], [4, 4, 4, 4], Family.XCUP) == eng
 
