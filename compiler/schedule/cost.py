@@ -594,15 +594,14 @@ def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Res
 
 
 def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family,
-                mults: tuple[int, int] = (3, 3)) -> Resources:
-    """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane. A
-    multiplier by a power of two (operands sharing a scale, the usual residual block)
-    is a shift; each other constant is a product of dsp(A, 16) DSPs per lane.
+                products: int = 2) -> Resources:
+    """Residual add datapath (tri_add.sv), uncalibrated: a*Ma + b*Mb + B per lane, of
+    which `products` (general_products) multipliers are not powers of two; each of those
+    is a product of dsp(A, 16) DSPs per lane, the others shifts.
     LUT6 (xc7, xcup): L*2*O (adder, shift and clamp) without products; with one, the
     DSP48's post-adder takes the sum and only the clamp is fabric, L*O. LUT4 (ECP5,
     whose multipliers have no post-adder): L*(2*O + products*(A + 16)), the products'
     sums in fabric (measured: python -m tritium.synth.calibrate --kinds add)."""
-    products = sum(1 for mult in mults if not _power_of_two(mult))
     if family is Family.ECP5:
         lut = lanes * (2 * out_bits + products * (act_bits + REQUANT_MULT_BITS))
     else:
@@ -611,9 +610,10 @@ def add_formula(lanes: int, act_bits: int, out_bits: int, family: Family,
                      dsp=products * lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
-def _power_of_two(v: int) -> bool:
-    v = abs(int(v))
-    return v == 0 or v & (v - 1) == 0
+def general_products(mults) -> int:
+    """How many of the constant multipliers `mults` are products, not shifts (neither
+    zero nor a power of two)."""
+    return sum(1 for v in mults if abs(int(v)) & (abs(int(v)) - 1))
 
 
 def axis_out_formula(channels: int, bits: int, pixels: int, family: Family) -> Resources:
@@ -653,10 +653,10 @@ def gap_cost(channels, acc_bits, out_bits, family) -> Resources:
     return calibrated("gap", gap_formula(channels, acc_bits, out_bits, family), family)
 
 
-def add_cost(channels, act_bits, out_bits, family, mults: tuple[int, int] = (3, 3)) -> Resources:
-    """Residual add: the calibrated block add_formula(C, ..., mults). Its skip FIFO is one
-    of its input FIFOs (model.input_fifos)."""
-    return calibrated("add", add_formula(channels, act_bits, out_bits, family, mults), family)
+def add_cost(channels, act_bits, out_bits, family, products: int = 2) -> Resources:
+    """Residual add: the calibrated block add_formula(C, ..., products). Its skip FIFO is
+    one of its input FIFOs (model.input_fifos)."""
+    return calibrated("add", add_formula(channels, act_bits, out_bits, family, products), family)
 
 
 def axis_out_cost(channels, bits, pixels, family) -> Resources:

@@ -295,18 +295,18 @@ def sum_bits(graph: Graph, node: Node) -> int:
     return signed_width(k[0] * k[1] * _max_abs(src))
 
 
-def add_mults(graph: Graph, node: Node) -> tuple[int, int]:
-    """The constant multipliers of an Add's operands: once lowered its `requant.mult`;
-    before, 1 for an operand whose scale is a power of two times the output's (a shift,
-    as lowering will make it) and 3 (a general product) for any other."""
+def add_products(graph: Graph, node: Node) -> int:
+    """How many of an Add's two operand multipliers are products rather than shifts
+    (cost.general_products): once lowered, of its `requant.mult`; before, an operand
+    whose scale is a power of two times the output's will be a shift."""
     mult = getattr(getattr(node.attrs, "requant", None), "mult", None)
     if mult is not None and len(mult) >= 2:
-        return int(mult[0]), int(mult[1])
+        return cost.general_products(mult[:2])
 
     def shift_only(src: Node) -> bool:
         ratio = src.qtype.scale / node.qtype.scale if node.qtype and src.qtype else 0.0
         return ratio > 0 and math.log2(ratio).is_integer()
-    return tuple(1 if shift_only(graph.node(i)) else 3 for i in node.inputs[:2])
+    return sum(1 for i in node.inputs[:2] if not shift_only(graph.node(i)))
 
 
 def fixed_engine(graph: Graph, node: Node, family: Family,
@@ -327,7 +327,7 @@ def fixed_engine(graph: Graph, node: Node, family: Family,
     elif node.op is Op.GLOBALAVGPOOL:
         res = cost.gap_cost(channels, sum_bits(graph, node), o_bits, family)
     elif node.op is Op.ADD:
-        res = cost.add_cost(channels, a_bits, o_bits, family, add_mults(graph, node))
+        res = cost.add_cost(channels, a_bits, o_bits, family, add_products(graph, node))
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
         res = cost.requant_cost(channels, a_bits, o_bits, family)
     return FixedEngine(node.name, node.op.value, node.inputs, cycles,

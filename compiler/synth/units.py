@@ -256,7 +256,7 @@ class Block:
         elif self.kind == "axis_out":
             r = cost.axis_out_formula(c["c"], c["o"], c["npix"], family)
         else:
-            r = cost.add_formula(c["c"], c["a"], 8, family, add_mults(c))
+            r = cost.add_formula(c["c"], c["a"], 8, family, c["g"])
         return cost.calibrated(self.kind, r, family) if calibrated else r
 
 

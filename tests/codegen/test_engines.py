@@ -74,8 +74,8 @@ def test_cost_model_prices_the_same_skip_fifo(resnet):
         src = g.node(n.inputs[0])
         skip = cost.fifo_cost(g.node(n.inputs[s.operand]).shape[-1] * src.qtype.bits, s.depth,
                               BOARD.family)
-        mults = tuple(int(v) for v in n.attrs.requant.mult[:2])
-        want = cost.add_cost(src.shape[-1], src.qtype.bits, n.qtype.bits, BOARD.family, mults) + \
+        products = cost.general_products(n.attrs.requant.mult[:2])
+        want = cost.add_cost(src.shape[-1], src.qtype.bits, n.qtype.bits, BOARD.family, products) + \
             input_fifos(g, n, BOARD.family)
         assert net.engine(name).resources == want
         assert input_fifos(g, n, BOARD.family).bram18 >= skip.bram18
