@@ -32,7 +32,7 @@ from ..errors import ModelError, UnsupportedError
 from ..ir.graph import Graph, Node
 from ..ir.interp import apply_requant
 from ..ir.ops import Op, Stage
-from ..ir.types import REQUANT_MULT_BITS, QType, Requant, WeightKind, signed_width
+from ..ir.types import REQUANT_MULT_BITS, QType, Requant, WeightKind, bias_bits, signed_width
 from ..schedule.cost import input_buffer_banks
 from ..schedule.layer import LayerSchedule, check_weights_on_chip
 from ..schedule.model import EDGE_FIFO_DEPTH, hwc, input_words, needs_window, node_window_rows, skip_fifos, sum_bits
@@ -159,7 +159,7 @@ class RequantConsts:
     @property
     def bias_bits(self) -> int:
         """Signed width of the largest |bias| (at least 2), the RTL's B field."""
-        return max(signed_width(max((abs(b) for b in self.bias), default=0)), 2)
+        return bias_bits(self.bias)
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,11 @@ class Requant:
 
     __hash__ = None  # type: ignore[assignment]
 
+    @property
+    def bias_bits(self) -> int:
+        """Signed width of the largest |B| (at least 2): the hardware's B field."""
+        return bias_bits(self.bias)
+
     def __str__(self) -> str:
         return f"requant(>>{self.shift}, [{self.lo},{self.hi}], err<={self.error_lsb:.3g}lsb)"
 
@@ -210,3 +215,8 @@ def int_range(bits: int, signed: bool) -> tuple[int, int]:
 def signed_width(bound: int) -> int:
     """Smallest two's-complement width holding every integer in [-bound, bound]."""
     return max(int(bound).bit_length() + 1, 2)
+
+
+def bias_bits(bias) -> int:
+    """Signed width of a requantizer's B table (its largest |B|, at least 2 bits)."""
+    return signed_width(max((abs(int(b)) for b in np.ravel(bias)), default=0))

@@ -573,22 +573,51 @@ def gather_cost(shape_in, act_bits, family) -> Resources:
 # all C channels in parallel, so the engines are priced at lanes = C (the width
 # they are built), whatever S the folding search chose for the MAC engines.
 
+def requant_kept_bits(in_bits: int, bias_bits: int, shift: int) -> int:
+    """How many bits of `(x*M + B) >>> SH` the clamp of tri_requant.sv compares: its
+    sum is PW = max(IW + MW, BW) + 1 bits wide, and the shift drops SH of them."""
+    return max(1, max(in_bits + REQUANT_MULT_BITS, bias_bits) + 1 - shift)
+
+
+def default_kept_bits(out_bits: int) -> int:
+    """kept bits of a requantizer not yet lowered: its shift scales the input range onto
+    the output's, M is normalised to 15 bits, so about O + 4 bits reach the clamp."""
+    return out_bits + 4
+
+
+def requant_lane(kept: int, family: Family) -> int:
+    """LUTs of one tri_requant.sv lane outside its multiplier: the bias add, the two
+    K-bit clamp compares and the output select, by the K = `kept` bits that reach the
+    clamp (requant_kept_bits). Measured over K = 8..20 (8 lanes of 4- and 8-bit inputs:
+    the input width does not matter): LUT4 about 3K + 6 (ECP5's multiplier has no
+    post-adder, so the bias add is fabric too); LUT6 7 up to K = 12, then about K + 1
+    (ABC's mapping of the clamp steps there)."""
+    if family is Family.ECP5:
+        return 3 * kept + 6
+    return 7 if kept <= 12 else kept + 1
+
+
 def pool_formula(lanes: int, taps: int, act_bits: int, sum_bits: int, out_bits: int,
-                 average: bool, family: Family) -> Resources:
+                 average: bool, family: Family, kept: int = 0) -> Resources:
     """Pooling datapath (tri_pool.sv), uncalibrated. Max: LUT = L*(KT-1)*A (one
-    compare-select per extra tap). Average: LUT = L*(KT*SUMW + 2*O) (adder tree,
-    bias add and clamp), DSP = L*dsp(SUMW, 16)."""
+    compare-select per extra tap). Average: per lane the sum of KT (A+1)-bit taps, which
+    yosys builds as a compressor tree, about KT*(A+1)*log2(KT) full-adder bits at 0.42
+    LUT6 or 0.7 LUT4 each (measured over KT = 4, 9 and A = 4..8), and a requantizer lane
+    of `kept` bits (requant_lane); DSP = L*dsp(SUMW, 16)."""
     if not average:
         return Resources(lut=logic(lanes * (taps - 1) * act_bits, family))
-    return Resources(lut=logic(lanes * (taps * sum_bits + 2 * out_bits), family),
+    per_bit = 0.7 if family is Family.ECP5 else 0.42
+    tree = math.ceil(per_bit * taps * (act_bits + 1) * math.log2(max(taps, 2)))
+    return Resources(lut=lanes * (tree + requant_lane(kept, family)),
                      dsp=lanes * dsp_per_multiply(sum_bits, REQUANT_MULT_BITS, family))
 
 
-def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family) -> Resources:
+def gap_formula(lanes: int, sum_bits: int, out_bits: int, family: Family, kept: int) -> Resources:
     """Global average pool datapath (tri_gap.sv), uncalibrated: per lane an SUMW-bit
-    accumulator and a requantizer: LUT = L*(SUMW + 2*O), FF = L*(SUMW + O),
-    DSP = L*dsp(SUMW, 16)."""
-    return Resources(lut=logic(lanes * (sum_bits + 2 * out_bits), family),
+    accumulator (LUT6 SUMW + 3, LUT4 3*SUMW + 2, measured with 15-bit sums) and a
+    requantizer lane of `kept` bits: FF = L*(SUMW + O), DSP = L*dsp(SUMW, 16)."""
+    acc = 3 * sum_bits + 2 if family is Family.ECP5 else sum_bits + 3
+    return Resources(lut=lanes * (acc + requant_lane(kept, family)),
                      ff=lanes * (sum_bits + out_bits),
                      dsp=lanes * dsp_per_multiply(sum_bits, REQUANT_MULT_BITS, family))
 
@@ -625,32 +654,29 @@ def axis_out_formula(channels: int, bits: int, pixels: int, family: Family) -> R
                      ff=counters)
 
 
-def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family) -> Resources:
-    """Standalone requantizer (tri_requant_stream.sv), uncalibrated, DSP = L*dsp(A, 16).
-    LUT6 (xc7, xcup) = L*(O + 4*max(0, A-6)): up to 6-bit inputs yosys keeps the bias
-    add in the DSP48 and only the clamp is fabric (measured); LUT4 (ECP5) = L*(A + O)."""
-    if family is Family.ECP5:
-        lut = lanes * (act_bits + out_bits)
-    else:
-        lut = lanes * (out_bits + 4 * max(0, act_bits - 6))
-    return Resources(lut=logic(lut, family), dsp=lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
+def requant_formula(lanes: int, act_bits: int, out_bits: int, family: Family,
+                    kept: int) -> Resources:
+    """Standalone requantizer (tri_requant_stream.sv), uncalibrated: L requantizer lanes
+    of `kept` bits (requant_lane), DSP = L*dsp(A, 16)."""
+    return Resources(lut=lanes * requant_lane(kept, family),
+                     dsp=lanes * dsp_per_multiply(act_bits, REQUANT_MULT_BITS, family))
 
 
 def pool_cost(shape_in, kernel, act_bits, acc_bits, out_bits, average, family,
-              window_rows: int) -> Resources:
+              window_rows: int, kept: int = 0) -> Resources:
     """MaxPool/AvgPool on a (H, W, C) input: its window unit window_cost(W, C, A, kernel,
-    window_rows) and the calibrated datapath pool_formula(C, ...)."""
+    window_rows) and the calibrated datapath pool_formula(C, ..., kept)."""
     kh, kw = kernel
     kind = "pool_avg" if average else "pool_max"
     path = calibrated(kind, pool_formula(shape_in[-1], kh * kw, act_bits, acc_bits, out_bits,
-                                         average, family), family)
+                                         average, family, kept), family)
     return window_cost(shape_in[1], shape_in[2], act_bits, kernel, window_rows, family) + path
 
 
-def gap_cost(channels, acc_bits, out_bits, family) -> Resources:
+def gap_cost(channels, acc_bits, out_bits, family, kept: int) -> Resources:
     """GlobalAvgPool: the calibrated block gap_formula(C, ...) (its accumulators are
     registers, its pixel counter in the fit's constant)."""
-    return calibrated("gap", gap_formula(channels, acc_bits, out_bits, family), family)
+    return calibrated("gap", gap_formula(channels, acc_bits, out_bits, family, kept), family)
 
 
 def add_cost(channels, act_bits, out_bits, family, products: int = 2) -> Resources:
@@ -664,6 +690,7 @@ def axis_out_cost(channels, bits, pixels, family) -> Resources:
     return calibrated("axis_out", axis_out_formula(channels, bits, pixels, family), family)
 
 
-def requant_cost(channels, act_bits, out_bits, family) -> Resources:
-    """Standalone requantizer: the calibrated block requant_formula(C, ...)."""
-    return calibrated("requant", requant_formula(channels, act_bits, out_bits, family), family)
+def requant_cost(channels, act_bits, out_bits, family, kept: int) -> Resources:
+    """Standalone requantizer: the calibrated block requant_formula(C, ..., kept)."""
+    return calibrated("requant", requant_formula(channels, act_bits, out_bits, family, kept),
+                      family)

@@ -295,6 +295,15 @@ def sum_bits(graph: Graph, node: Node) -> int:
     return signed_width(k[0] * k[1] * _max_abs(src))
 
 
+def kept_bits(node: Node, in_bits: int, out_bits: int) -> int:
+    """Bits of the node's requantizer sum that reach its clamp (cost.requant_kept_bits)
+    for an `in_bits`-wide signed input: from its shift once lowered, else the default."""
+    rq = getattr(node.attrs, "requant", None)
+    if rq is None:
+        return cost.default_kept_bits(out_bits)
+    return cost.requant_kept_bits(in_bits, rq.bias_bits, rq.shift)
+
+
 def add_products(graph: Graph, node: Node) -> int:
     """How many of an Add's two operand multipliers are products rather than shifts
     (cost.general_products): once lowered, of its `requant.mult`; before, an operand
@@ -322,14 +331,17 @@ def fixed_engine(graph: Graph, node: Node, family: Family,
         res = cost.gather_cost(src.shape, a_bits, family)
     elif node.op in (Op.MAXPOOL, Op.AVGPOOL):
         k = node.attrs.kernel
-        res = cost.pool_cost(src.shape, k, a_bits, sum_bits(graph, node), o_bits,
-                             node.op is Op.AVGPOOL, family, node_window_rows(graph, node))
+        sw = sum_bits(graph, node)
+        res = cost.pool_cost(src.shape, k, a_bits, sw, o_bits, node.op is Op.AVGPOOL, family,
+                             node_window_rows(graph, node), kept_bits(node, sw, o_bits))
     elif node.op is Op.GLOBALAVGPOOL:
-        res = cost.gap_cost(channels, sum_bits(graph, node), o_bits, family)
+        sw = sum_bits(graph, node)
+        res = cost.gap_cost(channels, sw, o_bits, family, kept_bits(node, sw, o_bits))
     elif node.op is Op.ADD:
         res = cost.add_cost(channels, a_bits, o_bits, family, add_products(graph, node))
     else:  # requant and, in a FLOAT-stage graph, relu/clip/quant/batchnorm as one lane stage
-        res = cost.requant_cost(channels, a_bits, o_bits, family)
+        res = cost.requant_cost(channels, a_bits, o_bits, family,
+                                kept_bits(node, a_bits + 1, o_bits))
     return FixedEngine(node.name, node.op.value, node.inputs, cycles,
                        res + input_fifos(graph, node, family, skips))
 

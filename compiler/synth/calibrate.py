@@ -76,15 +76,19 @@ GRID = {
                           (8, 64, 8, 2), (1, 10, 30, 2)],
                   "held_out": [(8, 32, 8, 4), (8, 64, 4, 4), (4, 32, 8, 2)]},
     "pool_max": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
-    "pool_avg": {"fit": [(4, 8, 8), (9, 16, 4), (4, 32, 8)], "held_out": [(9, 8, 8), (4, 16, 6)]},
-    "gap": {"fit": [(8, 8, 16), (32, 4, 64), (16, 8, 49)], "held_out": [(64, 8, 49), (16, 6, 16)]},
+    # pool_avg, gap, requant: k = bits of the requantizer's sum its clamp compares
+    "pool_avg": {"fit": [(4, 8, 8, 12), (9, 16, 4, 10), (4, 32, 8, 16), (4, 8, 8, 20)],
+                 "held_out": [(9, 8, 8, 12), (4, 16, 6, 14)]},
+    "gap": {"fit": [(8, 8, 16, 12), (32, 4, 64, 10), (16, 8, 49, 16), (8, 8, 64, 20)],
+            "held_out": [(64, 8, 49, 12), (16, 6, 16, 14)]},
     # add: (channels, bits, general products): 0 = both multipliers powers of two
     "add": {"fit": [(8, 8, 0), (32, 8, 0), (16, 6, 2), (8, 8, 2), (32, 8, 1)],
             "held_out": [(16, 8, 0), (24, 8, 2)]},
     # axis_out (the output port): (channels, value bits, pixels)
     "axis_out": {"fit": [(10, 32, 1), (10, 8, 1), (64, 8, 16), (16, 16, 4)],
                  "held_out": [(32, 8, 1), (10, 24, 1)]},
-    "requant": {"fit": [(8, 8), (32, 4), (16, 6)], "held_out": [(16, 8), (24, 6)]},
+    "requant": {"fit": [(8, 8, 12), (32, 4, 10), (16, 6, 16), (8, 8, 20)],
+                "held_out": [(16, 8, 12), (24, 6, 14)]},
 }
 LIVE = ("pe_ternary", (True, 4, 4, 12))   # re-synthesized live by tests/synth (small, ~10 s)
 

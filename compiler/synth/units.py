@@ -175,6 +175,24 @@ def _sum_bits(act_bits: int, terms: int) -> int:
     return act_bits + 1 + (terms - 1).bit_length()
 
 
+_BW = 20   # bias width of the calibration's requantizers
+
+
+def _in_bits(kind: str, c: dict) -> int:
+    """Input width of a block's requantizers (tri_pool/tri_gap: the sum; else A + 1)."""
+    if kind in ("pool_max", "pool_avg"):
+        return _sum_bits(c["a"], c["kt"])
+    if kind == "gap":
+        return _sum_bits(c["a"], c["npix"])
+    return c.get("a", 8) + 1
+
+
+def _shift(in_bits: int, kept: int) -> int:
+    """The shift that leaves `kept` bits of the requantizer's sum (requant_kept_bits)."""
+    from ..schedule.cost import requant_kept_bits
+    return requant_kept_bits(in_bits, _BW, 0) - kept
+
+
 @dataclass(frozen=True)
 class Block:
     """A library block synthesized as its own top: `fields` name its config."""
@@ -210,9 +228,11 @@ class Block:
             return {"H": c["h"], "W": c["w"], "C": c["c"], "A": c["a"], "KH": c["kh"], "KW": c["kw"],
                     "SY": c["s"], "SX": c["s"], "PT": c["p"], "PL": c["p"], "HO": g["ho"],
                     "WO": g["wo"], "R": g["rows"], "PAD": f"{c['a']}'h0"}
-        tables = {"MW": 16, "BW": 20, "SH": 12, "O": 8, "LO": "-64'sd128", "HI": "64'sd127",
+        # A requantizer's shift leaves `k` bits of its sum for the clamp (requant_kept_bits).
+        tables = {"MW": 16, "BW": _BW, "SH": _shift(_in_bits(self.kind, c), c.get("k", 12)),
+                  "O": 8, "LO": "-64'sd128", "HI": "64'sd127",
                   "CH_M": _rand_bits(c.get("c", 1) * 16, rng),
-                  "CH_B": _rand_bits(c.get("c", 1) * 20, rng)}
+                  "CH_B": _rand_bits(c.get("c", 1) * _BW, rng)}
         if self.kind in ("pool_max", "pool_avg"):
             return {"KT": c["kt"], "C": c["c"], "A": c["a"], "MAX": f"1'b{int(self.kind == 'pool_max')}",
                     "SUMW": _sum_bits(c["a"], c["kt"]), **tables}
@@ -248,11 +268,11 @@ class Block:
             r = cost.collector_formula(c["p"], c["m"], c["o"], family, c["nb"])
         elif self.kind in ("pool_max", "pool_avg"):
             r = cost.pool_formula(c["c"], c["kt"], c["a"], _sum_bits(c["a"], c["kt"]), 8,
-                                  self.kind == "pool_avg", family)
+                                  self.kind == "pool_avg", family, c.get("k", 0))
         elif self.kind == "gap":
-            r = cost.gap_formula(c["c"], _sum_bits(c["a"], c["npix"]), 8, family)
+            r = cost.gap_formula(c["c"], _sum_bits(c["a"], c["npix"]), 8, family, c["k"])
         elif self.kind == "requant":
-            r = cost.requant_formula(c["c"], c["a"], 8, family)
+            r = cost.requant_formula(c["c"], c["a"], 8, family, c["k"])
         elif self.kind == "axis_out":
             r = cost.axis_out_formula(c["c"], c["o"], c["npix"], family)
         else:
@@ -297,11 +317,11 @@ BLOCKS = {b.kind: b for b in (
     Block("gather", "tri_gather", ("tri_gather.sv",), ("n", "pw")),
     Block("collector", "tri_collector", ("tri_collector.sv",), ("p", "m", "o", "nb")),
     Block("pool_max", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
-    Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a")),
-    Block("gap", "tri_gap", (_RQ, "tri_gap.sv"), ("c", "a", "npix")),
+    Block("pool_avg", "tri_pool", (_RQ, "tri_pool.sv"), ("kt", "c", "a", "k")),
+    Block("gap", "tri_gap", (_RQ, "tri_gap.sv"), ("c", "a", "npix", "k")),
     Block("add", "tri_add", (_RQ, "tri_add.sv"), ("c", "a", "g")),
     Block("axis_out", "tri_axis_out", ("tri_axis_out.sv",), ("c", "o", "npix")),
-    Block("requant", "tri_requant_stream", (_RQ, "tri_requant_stream.sv"), ("c", "a")),
+    Block("requant", "tri_requant_stream", (_RQ, "tri_requant_stream.sv"), ("c", "a", "k")),
 )}
 
 
@@ -313,8 +333,10 @@ def synth_block(kind: str, cfg: dict, family: Family) -> dict:
         (work / yosys.SRC_DIR).mkdir()
         for name in b.files:
             shutil.copyfile(LIB / name, work / yosys.SRC_DIR / name)
+        # Flattened below its top, as an engine of a whole design is (design.py): the
+        # constants of its requantizer tables reach their logic.
         run = yosys.run(yosys.Job(work, [f"{yosys.SRC_DIR}/{n}" for n in b.files], b.top, family,
-                                  params=b.params(cfg)))
+                                  params=b.params(cfg), keep="top"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     counts = module_totals(run.stat, family)[b.top]

@@ -60,9 +60,10 @@ AFTER_COARSE = {Family.XC7: "map_memory", Family.XCUP: "map_memory", Family.ECP5
 def synth_command(family: Family, top: str, nodsp: bool = False, keep: str = "all") -> str:
     """The yosys synthesis commands for `family`: coarse synthesis with the hierarchy
     kept, then modules flattened into their parents, then the rest. `keep="all"`
-    keeps every module but the lane-sum tree (ALWAYS_FLATTENED; a library block or a
-    PE synthesized alone, counted module by module); `keep="children"` keeps the top's
-    direct children only (a whole design, counted per engine, FIFO and port).
+    keeps every module but the lane-sum tree (ALWAYS_FLATTENED; a PE synthesized alone,
+    counted module by module); `keep="children"` keeps the top's direct children only
+    (a whole design, counted per engine, FIFO and port); `keep="top"` flattens all below
+    the top (a library block synthesized as the engine it is in a design).
 
     Flattened before `alumacc`, an adder tree merges into one `$macc` that loses its
     carry chains, so the flatten comes after it. And a whole design must be flattened
@@ -82,8 +83,10 @@ def synth_command(family: Family, top: str, nodsp: bool = False, keep: str = "al
                 f"setattr -mod -unset keep_hierarchy *${top}.*.* {leaves}")
     elif keep == "all":
         kept = ("setattr -mod -set keep_hierarchy 1", f"setattr -mod -unset keep_hierarchy {leaves}")
+    elif keep == "top":
+        kept = (f"setattr -mod -set keep_hierarchy 1 {top}",)
     else:
-        raise ValueError(f"keep={keep!r}: use 'all' or 'children'")
+        raise ValueError(f"keep={keep!r}: use 'all', 'children' or 'top'")
     return "\n".join((f"{synth} -run begin:{mid}",
                       "setattr -mod -unset keep_hierarchy",
                       *kept,
@@ -111,7 +114,7 @@ class Job:
     family: Family
     params: dict[str, int | str] | None = None
     nodsp: bool = False
-    keep: str = "all"           # modules kept: "all" or the top's "children" (synth_command)
+    keep: str = "all"           # modules kept: "all", the top's "children", or "top" (synth_command)
 
 
 @dataclass(frozen=True)

@@ -154,16 +154,24 @@ def test_collector_formula_counts_the_rtl_banks():
 def test_other_engine_datapath_formulas():
     x = Family.XC7
     assert cost.pool_formula(16, 4, 8, 11, 8, False, x) == Resources(lut=16 * 3 * 8)
-    assert cost.pool_formula(16, 4, 8, 11, 8, True, x) == Resources(lut=16 * (4 * 11 + 16), dsp=16)
-    assert cost.gap_formula(16, 20, 8, x) == Resources(lut=16 * 36, ff=16 * 28, dsp=16)
+    # average: a compressor tree of 4 9-bit taps (0.42 * 4 * 9 * 2 -> 31) and a requantizer
+    # lane whose clamp sees 12 bits (7 LUT6)
+    assert cost.pool_formula(16, 4, 8, 11, 8, True, x, 12) == Resources(lut=16 * (31 + 7), dsp=16)
+    # GAP: a 20-bit accumulator (23 LUT6) and a requantizer lane of 14 bits (15)
+    assert cost.gap_formula(16, 20, 8, x, 14) == Resources(lut=16 * (23 + 15), ff=16 * 28, dsp=16)
+    assert cost.gap_formula(16, 20, 8, Family.ECP5, 14).lut == 16 * (62 + 48)
     # xc7: the DSP48's post-adder sums two products, only the clamp is fabric
     assert cost.add_formula(16, 8, 8, x) == Resources(lut=16 * 8, dsp=32)
     assert cost.add_formula(16, 8, 8, x, 0) == Resources(lut=2 * 16 * 8)
     # ECP5's multipliers have no post-adder: the (A+16)-bit products are summed in fabric
     assert cost.add_formula(16, 8, 8, Family.ECP5, 1).lut == cost.logic(
         16 * (16 + 24), Family.ECP5)
-    assert cost.requant_formula(16, 8, 8, x) == Resources(lut=16 * (8 + 8), dsp=16)
-    assert cost.requant_formula(16, 6, 8, x) == Resources(lut=16 * 8, dsp=16)
+    # a requantizer's logic follows the bits that reach its clamp, not its input width
+    assert cost.requant_formula(16, 8, 8, x, 12) == Resources(lut=16 * 7, dsp=16)
+    assert cost.requant_formula(16, 4, 8, x, 12) == Resources(lut=16 * 7, dsp=16)
+    assert cost.requant_formula(16, 8, 8, x, 16) == Resources(lut=16 * 17, dsp=16)
+    # PW = max(IW + 16, BW) + 1 bits, of which SH are shifted out
+    assert cost.requant_kept_bits(9, 20, 14) == 12 and cost.requant_kept_bits(5, 24, 13) == 12
     # ECP5: the 4:1 bank select costs about 3 LUT4s' worth per bit (measured)
     assert cost.collector_formula(8, 64, 8, Family.ECP5).lut == cost.logic(
         64 * 8 * 3 + 4 * 64 + 2 * 4 * 8, Family.ECP5)
@@ -178,9 +186,10 @@ def test_other_engines_are_their_calibrated_blocks_at_the_built_width():
     # once: the price is the calibrated block at lanes = C (the 64 channels below)
     x = Family.XCUP
     assert cost.add_cost(64, 8, 8, x, 0) == cost.calibrated("add", cost.add_formula(64, 8, 8, x, 0), x)
-    assert cost.gap_cost(64, 20, 8, x) == cost.calibrated("gap", cost.gap_formula(64, 20, 8, x), x)
-    assert cost.requant_cost(64, 12, 8, x) == cost.calibrated(
-        "requant", cost.requant_formula(64, 12, 8, x), x)
+    assert cost.gap_cost(64, 20, 8, x, 12) == cost.calibrated(
+        "gap", cost.gap_formula(64, 20, 8, x, 12), x)
+    assert cost.requant_cost(64, 12, 8, x, 13) == cost.calibrated(
+        "requant", cost.requant_formula(64, 12, 8, x, 13), x)
     assert cost.pool_cost((56, 56, 64), (2, 2), 8, 10, 8, False, x, 4) == cost.window_cost(
         56, 64, 8, (2, 2), 4, x) + cost.calibrated(
         "pool_max", cost.pool_formula(64, 4, 8, 10, 8, False, x), x)
