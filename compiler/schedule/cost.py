@@ -29,8 +29,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+import numpy as np
 
 from ..board import Family
 from ..ir.types import REQUANT_MULT_BITS
@@ -141,9 +143,19 @@ def weight_rom(width: int, depth: int, kind: WeightMemory, family: Family) -> Re
         return Resources()
     if rom_in_block_ram(width, depth, family):
         return Resources(bram18=bram18(width, depth))
-    return Resources(lut=width * -(-depth // LUT_BITS[family]))
+    return Resources(lut=width * rom_column_luts(depth, family))
 
 
+def rom_column_luts(depth: int, family: Family) -> int:
+    """LUTs of one bit column of a `depth`-word PE program ROM in logic. Its read address
+    is the PE's next program counter, a function of the counter and two handshake
+    signals, and ABC maps each column together with it, so a 64-word column does not
+    fit one LUT6. Measured with tri_pe.sv: random 8-bit weights cost 1, 2.3, 3.2, 9.4
+    and 10 LUT6 a column at 16, 32, 64, 128 and 160 words, the digits MLP's 36- to
+    40-word programs about 1.5; so ceil(depth/24) up to 64 words and ceil(depth/16)
+    beyond. On LUT4, ceil(depth/16)."""
+    per_lut = 24 if LUT_BITS[family] == 64 and depth <= 64 else 16
+    return -(-depth // per_lut)
 BLOCK_RAM_COST = 128     # memory_libmap's cost of an 18-kbit block (techlibs/lattice/brams_16kd.txt)
 
 
@@ -210,19 +222,31 @@ class MacShape:
     out_pixels: int = 0    # output pixels per frame (0: unknown, priced as several)
 
 
-def lane_bank(m: MacShape, family: Family) -> Resources:
-    """S lanes, adder tree and accumulator of one PE.
+# LUTs of a ternary lane's conditional negate (+x, -x or 0) per input bit, against one
+# for its share of the adder tree (measured with tri_pe.sv at S = 16, A = 4 and 8, by
+# fixing lanes' weights: about A LUT6 and 3.7*A LUT4 a lane).
+NEGATE_PER_BIT = {Family.XC7: 1.0, Family.XCUP: 1.0, Family.ECP5: 2.5}
 
-    Ternary: LUT = 2*A*S + acc (conditional negate fused into the first adder
-    level, ~A LUTs per lane, plus the tree, ~A per lane), DSP = 0.
-    Integer: LUT = S*(A+W) + acc (tree over products), DSP = S * dsp(A, W).
-    FF = S*A + acc (one operand register stage and the accumulator).
+
+def lane_bank(m: MacShape, family: Family, program: PeProgram | None = None) -> Resources:
+    """The lanes, adder tree and accumulator of one PE; `program` (default every lane
+    live and varying) gives L live and V varying lanes (program_stats).
+
+    Ternary: LUT = A*L (the tree, about A per lane) + NEGATE_PER_BIT*A*V (the
+    conditional negate of lanes whose weight changes) + acc, DSP = 0.
+    Integer: LUT = S*(A+W) + acc (tree over products), DSP = S * dsp(A, W), every lane:
+    yosys maps the multipliers to DSPs before the ROM's constants are known, so a lane
+    of zero weights keeps its DSP and its place in the tree.
+    FF = acc (the accumulator: the lanes read the input buffer's read register and the
+    program word's register, which input_buffer and pe_cost_formula count).
     """
-    s, a, acc = m.simd, m.act_bits, m.acc_bits
-    ff = s * a + acc
+    prog = program or full_program(m)
+    a, acc = m.act_bits, m.acc_bits
     if m.ternary:
-        return Resources(lut=logic(2 * a * s + acc, family), ff=ff)
-    return Resources(lut=logic(s * (a + m.weight_bits) + acc, family), ff=ff,
+        lut = a * (prog.live + NEGATE_PER_BIT[family] * prog.varying) + acc
+        return Resources(lut=logic(lut, family), ff=acc)
+    s = m.simd
+    return Resources(lut=logic(s * (a + m.weight_bits) + acc, family), ff=acc,
                      dsp=s * dsp_per_multiply(a, m.weight_bits, family))
 
 
@@ -239,11 +263,12 @@ def requant_unit(m: MacShape, rows: int, family: Family) -> Resources:
 
 def pe_cost(m: MacShape, words: int, rows: int, family: Family,
             weight_mem: WeightMemory = WeightMemory.BRAM,
-            cycles_per_pixel: int | None = None) -> Resources:
+            cycles_per_pixel: int | None = None, program: PeProgram | None = None) -> Resources:
     """One PE: `pe_cost_formula` calibrated against synthesis (`calibrated`, block
     pe_ternary or pe_int; the lines are fitted by `python -m tritium.synth.calibrate`)."""
     return calibrated(pe_kind(m.ternary),
-                      pe_cost_formula(m, words, rows, family, weight_mem, cycles_per_pixel), family)
+                      pe_cost_formula(m, words, rows, family, weight_mem, cycles_per_pixel, program),
+                      family)
 
 
 def feeder_cost(m: MacShape, pes: int, cycles_per_pixel: int, family: Family) -> Resources:
@@ -316,28 +341,77 @@ def input_buffer(m: MacShape, cycles_per_pixel: int, family: Family) -> Resource
     return bank.times(k) + Resources(lut=sel)
 
 
-def pe_program_word_bits(m: MacShape, cycles_per_pixel: int, rows: int) -> int:
-    """Bits of one PE program word (tri_pe.sv): S weights, the bank and next row of
-    its input buffer, first/last, and the local row index."""
+def pe_program_word_bits(m: MacShape, cycles_per_pixel: int, rows: int,
+                         program: PeProgram | None = None) -> int:
+    """Bits of one PE program word (tri_pe.sv) that synthesis keeps: the weight columns
+    of `program` (by default all S*W), the bank and next row of its input buffer, the
+    first/last flags and the local row index; a field of one value (one bank, one row
+    per slot, one row) is a constant and not counted."""
     k, l = input_buffer_banks(m.in_words, cycles_per_pixel)
-    return m.simd * m.weight_bits + index_bits(k) + index_bits(l) + 2 + index_bits(rows)
+    prog = program or full_program(m)
+    return (prog.columns + (index_bits(k) if k > 1 else 0) + (index_bits(l) if l > 1 else 0)
+            + 2 + (index_bits(rows) if rows > 1 else 0))
 
 
 def pe_cost_formula(m: MacShape, words: int, rows: int, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM,
-                    cycles_per_pixel: int | None = None) -> Resources:
+                    cycles_per_pixel: int | None = None,
+                    program: PeProgram | None = None) -> Resources:
     """One PE, uncalibrated: lane bank + requant + program ROM weight_rom(word bits,
-    words, weight_mem) (the whole pe_program_word_bits word: S weights and the
-    control fields) with its output register (one program word of FF; the ROM is read a
-    cycle ahead) + its input buffer (`input_buffer`) + control (40 LUT, 32 FF).
+    words, weight_mem) (pe_program_word_bits: its weights and control fields) with its
+    output register (one program word of FF, unless the ROM is block RAM; the ROM is
+    read a cycle ahead) + its input buffer (`input_buffer`) + control (40 LUT, 32 FF).
     `cycles_per_pixel` is the engine's (its slowest PE's words per pixel), which sets
-    the input buffer's banks; by default this PE's `words`."""
+    the input buffer's banks; by default this PE's `words`. `program` (program_stats;
+    by default every lane live and varying) prices what synthesis keeps of this PE's
+    own program: its live lanes' adders and buffer bits, and, for a ROM in logic, its
+    distinct varying weight columns."""
+    prog = program or full_program(m)
     cpp = words if cycles_per_pixel is None else cycles_per_pixel
-    buffer = input_buffer(m, cpp, family) if words else Resources()   # tri_pe.sv: NWORDS = 0
-    word = pe_program_word_bits(m, cpp, rows)
-    return (lane_bank(m, family) + requant_unit(m, rows, family)
-            + weight_rom(word, words, weight_mem, family) + buffer
-            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + word))
+    live = replace(m, simd=max(1, prog.live)) if m.ternary else m   # (lane_bank: int lanes stay)
+    buffer = input_buffer(live, cpp, family) if words else Resources()   # tri_pe.sv: NWORDS = 0
+    word = pe_program_word_bits(m, cpp, rows, prog)
+    rom = weight_rom(word, words, weight_mem, family)
+    word_ff = 0 if rom.bram18 else word          # a block RAM has its own output register
+    return (lane_bank(m, family, prog) + requant_unit(m, rows, family) + rom + buffer
+            + Resources(lut=CONTROL_LUT, ff=CONTROL_FF + word_ff))
+
+
+@dataclass(frozen=True)
+class PeProgram:
+    """What synthesis keeps of one PE's program (program_stats)."""
+
+    live: int       # lanes with a nonzero weight in some word
+    varying: int    # of those, lanes whose weight changes between words
+    columns: int    # distinct bit columns of its weight field that are not constant
+
+
+def full_program(m: MacShape) -> PeProgram:
+    """Every lane live and varying, every weight bit its own column (a random program)."""
+    return PeProgram(m.simd, m.simd, m.simd * m.weight_bits)
+
+
+def program_stats(words: list[int], simd: int, weight_bits: int) -> PeProgram:
+    """PeProgram of a PE whose weight ROM holds `words` (S lanes of `weight_bits` each,
+    lane 0 in the low bits, as tri_pe.sv reads them). A lane whose weights are all zero
+    (fewer input channels than S, pruning) is a constant ROM column feeding an adder of
+    zero, which synthesis removes with the lane's input buffer bits; a lane whose weight
+    never changes is a fixed add or subtract without its select (measured with
+    tri_pe.sv, S = 16: a constant lane saves about A LUT6, 3.7*A LUT4); a ROM in logic
+    keeps one function per distinct varying column, and its output register one FF."""
+    if not words:
+        return PeProgram(0, 0, 0)
+    width = simd * weight_bits
+    nbytes = -(-width // 8)
+    raw = np.frombuffer(b"".join(w.to_bytes(nbytes, "little") for w in words), np.uint8)
+    bits = np.unpackbits(raw.reshape(len(words), nbytes), axis=1, bitorder="little")[:, :width]
+    varying_bit = bits.min(axis=0) != bits.max(axis=0)
+    lanes_bits = bits.reshape(len(words), simd, weight_bits)
+    live = int(lanes_bits.any(axis=(0, 2)).sum())
+    varying = int(varying_bit.reshape(simd, weight_bits).any(axis=1).sum())
+    cols = bits[:, varying_bit].T
+    columns = int(len(np.unique(np.packbits(cols, axis=1), axis=0))) if len(cols) else 0
+    return PeProgram(live, varying, columns)
 
 
 def select_luts(inputs: int, family: Family) -> float:
@@ -475,23 +549,26 @@ def collector(m: MacShape, pes: int, family: Family, channels: int | None = None
 
 def mac_engine_cost(m: MacShape, words_per_pe, rows_per_pe, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM,
-                    cycles_per_pixel: int | None = None) -> Resources:
-    """Window unit + feeder + sum over PEs of pe_cost + collector of the channels the
-    built PEs write (+ dram_reader if its weights stream from DRAM). `cycles_per_pixel` (the slowest PE's words per pixel)
-    sizes the PEs' input buffers; by default the largest of `words_per_pe`. PEs without
-    words are not built; if no PE has any, one without a program paces the pixels."""
+                    cycles_per_pixel: int | None = None, programs=None) -> Resources:
+    """Window unit + feeder + sum over PEs of pe_cost (with their `programs`, PeProgram,
+    by default full_program) + collector of the channels the built PEs write
+    (+ dram_reader if its weights stream from DRAM). `cycles_per_pixel` (the slowest
+    PE's words per pixel) sizes the PEs' input buffers; by default the largest of
+    `words_per_pe`. PEs without words are not built; if no PE has any, one without a
+    program paces the pixels."""
     words_per_pe = list(words_per_pe)
+    programs = [full_program(m)] * len(words_per_pe) if programs is None else list(programs)
     cpp = max(words_per_pe, default=1) if cycles_per_pixel is None else cycles_per_pixel
-    counts: dict[tuple[int, int], int] = {}
-    for key in zip(words_per_pe, rows_per_pe):
+    counts: dict[tuple[int, int, PeProgram], int] = {}
+    for key in zip(words_per_pe, rows_per_pe, programs):
         if key[0] > 0:      # a PE without words is not built (one paces the pixels if all are)
             counts[key] = counts.get(key, 0) + 1
-    pes = total(pe_cost(m, w, r, family, weight_mem, cpp).times(n)
-                for (w, r), n in sorted(counts.items()))
+    pes = total(pe_cost(m, w, r, family, weight_mem, cpp, prog).times(n)
+                for (w, r, prog), n in counts.items())
     if not counts:
         pes = pe_cost(m, 0, 1, family, weight_mem, cpp)
     built = max(1, sum(counts.values()))
-    written = sum(r * n for (_, r), n in counts.items())
+    written = sum(r * n for (_, r, _), n in counts.items())
     dma = dram_reader(family) if weight_mem is WeightMemory.DRAM else Resources()
     return (window_unit(m, family) + feeder_cost(m, built, cpp, family) + pes
             + collector(m, built, family, written) + dma)

@@ -99,6 +99,16 @@ class MacLayer:
     def g_desc(self) -> np.ndarray:
         return np.sort(self.g)[::-1]
 
+    @cached_property
+    def live_lanes(self) -> int:
+        """Lanes that hold a nonzero weight anywhere in the layer (cost.program_stats)."""
+        return int(self.layout.lanes.any(axis=(0, 1, 2)).sum())
+
+    def estimated_program(self) -> cost.PeProgram:
+        """A PE's program before the schedule: the layer's live lanes, all varying."""
+        return cost.PeProgram(self.live_lanes, self.live_lanes,
+                              self.live_lanes * self.shape.weight_bits)
+
     @property
     def rows(self) -> int:
         return self.layout.rows
@@ -145,15 +155,17 @@ class MacLayer:
         """Estimated cost at P: every PE holds its share of the words and rows."""
         words = self.words_per_pe(p, granularity)
         return self.engine_cost([words] * p, [-(-self.rows // p)] * p, family, weight_mem,
-                                self.taps * self.loads(p, granularity))
+                                self.taps * self.loads(p, granularity),
+                                [self.estimated_program()] * p)
 
     def engine_cost(self, words_per_pe, rows_per_pe, family: Family,
                     weight_mem: WeightMemory = WeightMemory.BRAM,
-                    cycles_per_pixel: int | None = None) -> cost.Resources:
-        """cost.mac_engine_cost with these PE memories, plus the engine's input FIFO."""
+                    cycles_per_pixel: int | None = None, programs=None) -> cost.Resources:
+        """cost.mac_engine_cost with these PE memories and programs (cost.PeProgram),
+        plus the engine's input FIFO."""
         fifo = cost.fifo_cost(self.shape.in_shape[-1] * self.shape.act_bits, EDGE_FIFO_DEPTH, family)
         return cost.mac_engine_cost(self.shape, words_per_pe, rows_per_pe, family, weight_mem,
-                                    cycles_per_pixel) + fifo
+                                    cycles_per_pixel, programs) + fifo
 
 
 def _bits(node: Node) -> int:

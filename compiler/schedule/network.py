@@ -183,9 +183,11 @@ def _assemble(graph, board, s, gran, folding: Folding, layers, scheds, fixed) ->
         sc = scheds[l.name]
         # a PE's rows as built: those with program entries (rows without items are the
         # collector's constants, codegen.rtl._program)
-        rows = [len({r for r, _ in sc.program(i)}) for i in range(len(sc.pes))]
+        pes = range(len(sc.pes))
+        rows = [len({r for r, _ in sc.program(i)}) for i in pes]
+        programs = [cost.program_stats(sc.pe_words(i), sc.simd, sc.weight_bits) for i in pes]
         res = l.engine_cost(sc.words_per_pe(), rows, board.family, sc.weight_memory,
-                            sc.cycles_per_pixel)
+                            sc.cycles_per_pixel, programs)
         engines[l.name] = FixedEngine(l.name, l.op.value, l.inputs, _engine_cycles(l, sc), res)
     ordered = ([engines[IN_PORT]] + [engines[n.name] for n in graph.nodes if n.name in engines
                                      and n.name not in (IN_PORT, OUT_PORT)] + [engines[OUT_PORT]])

@@ -39,7 +39,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..board import Family
-from .units import BLOCKS, PeConfig, synth_block, synth_pe
+from .units import BLOCKS, PeConfig, pe_program, synth_block, synth_pe
 
 HERE = Path(__file__).parent
 DATA = HERE / "calibration_data.json"
@@ -48,14 +48,17 @@ FAMILIES = (Family.XC7, Family.ECP5)
 RESOURCES = ("lut", "ff")
 
 # PE: (ternary, simd, act_bits, acc_bits[, words of the input vector[, engine cycles per
-# pixel]]); 16 program words, so the cycles per pixel default to 16.
+# pixel[, program words]]]); 16 program words by default, and the cycles per pixel
+# default to the program words.
 PE_FIT = [(True, 4, 8, 16), (True, 8, 8, 20), (True, 16, 8, 24), (True, 8, 4, 16),
           (False, 4, 8, 24), (False, 8, 8, 24),
           (True, 16, 4, 20, 9), (True, 8, 8, 20, 4), (False, 8, 8, 24, 4),
           (True, 16, 8, 24, 18, 6), (True, 16, 8, 20, 9, 3), (True, 8, 8, 20, 40),
           (True, 8, 8, 20, 8, 1)]
 PE_HELD_OUT = [(True, 16, 4, 20), (True, 8, 6, 18), (False, 4, 6, 20),
-               (True, 16, 4, 20, 18), (True, 16, 8, 24, 6), (True, 16, 8, 24, 36, 9)]
+               (True, 16, 4, 20, 18), (True, 16, 8, 24, 6), (True, 16, 8, 24, 36, 9),
+               # deeper programs than the fit's 16 words: logic ROM on xc7, block RAM on ECP5
+               (True, 16, 8, 20, 1, 0, 64), (False, 16, 8, 20, 1, 0, 160)]
 # Other blocks: configs by their Block.fields.
 GRID = {
     # gather (flatten): (pixels, pixel bits)
@@ -97,8 +100,9 @@ def pe_config(t: tuple) -> PeConfig:
     ternary, simd, a, acc = t[:4]
     nslice = t[4] if len(t) > 4 else 1
     cpp = t[5] if len(t) > 5 else 0
+    words = t[6] if len(t) > 6 else 16
     return PeConfig(simd=simd, act_bits=a, ternary=ternary, weight_bits=2 if ternary else 8,
-                    acc_bits=acc, words=16, rows=4, nslice=nslice, cpp=cpp)
+                    acc_bits=acc, words=words, rows=4, nslice=nslice, cpp=cpp)
 
 
 def block_config(kind: str, t: tuple) -> dict:
@@ -113,7 +117,9 @@ def pe_formula(c: PeConfig, family: Family, calibrated: bool = False) -> dict[st
                       weight_bits=c.weight_bits, ternary=c.ternary, in_words=c.nslice, rows=c.rows,
                       in_shape=(1, 1, c.simd), kernel=(1, 1), window_rows=0)
     fn = cost.pe_cost if calibrated else cost.pe_cost_formula
-    return fn(m, c.words, c.rows, family, cycles_per_pixel=c.cycles_per_pixel).as_dict()
+    weights = [int(h, 16) & ((1 << (c.simd * c.weight_bits)) - 1) for h in pe_program(c)]
+    return fn(m, c.words, c.rows, family, cycles_per_pixel=c.cycles_per_pixel,
+              program=cost.program_stats(weights, c.simd, c.weight_bits)).as_dict()
 
 
 def estimate(row: dict, calibrated: bool = True) -> dict[str, int]:

@@ -17,13 +17,37 @@ def shape(ternary=True, s=16, a=8, acc=24, w=2, window=True):
 
 def test_ternary_lane_bank_matches_yosys_anchor():
     # yosys tern8x16h on xc7: 279 LUT, no DSP; formula 2*A*S + acc = 280
-    assert cost.lane_bank(shape(), Family.XC7) == Resources(lut=280, ff=16 * 8 + 24, dsp=0)
-    assert cost.lane_bank(shape(), Family.ECP5).lut == 420  # x1.5 for LUT4
+    # FF: the accumulator (the lanes read the input buffer's and the ROM's registers)
+    assert cost.lane_bank(shape(), Family.XC7) == Resources(lut=280, ff=24, dsp=0)
+    # LUT4: x1.5, and a ternary lane's negate costs 2.5 times its tree share
+    assert cost.lane_bank(shape(), Family.ECP5).lut == cost.logic(8 * (16 + 2.5 * 16) + 24,
+                                                                  Family.ECP5)
 
 
 def test_int8_lane_bank_uses_one_dsp_per_lane():
     # yosys mac8x16h on xc7: 275 LUT + 16 DSP48E1; formula S*(A+W) + acc = 280
-    assert cost.lane_bank(shape(False, w=8), Family.XC7) == Resources(lut=280, ff=152, dsp=16)
+    assert cost.lane_bank(shape(False, w=8), Family.XC7) == Resources(lut=280, ff=24, dsp=16)
+
+
+def test_program_stats_count_what_synthesis_keeps():
+    # 4 lanes of 2 bits: lane 0 always +1 (01), lane 1 always 0, lane 2 varies, lane 3
+    # is lane 2's copy
+    words = [0b11_11_00_01, 0b01_01_00_01, 0b00_00_00_01]
+    assert cost.program_stats(words, 4, 2) == cost.PeProgram(live=3, varying=2, columns=2)
+    assert cost.program_stats([], 4, 2) == cost.PeProgram(0, 0, 0)
+
+
+def test_constant_and_dead_lanes_are_cheaper():
+    m = shape(s=16)
+    full = cost.lane_bank(m, Family.XC7)
+    fixed = cost.lane_bank(m, Family.XC7, cost.PeProgram(16, 8, 16))
+    half = cost.lane_bank(m, Family.XC7, cost.PeProgram(8, 8, 16))
+    assert full.lut - fixed.lut == 8 * 8            # the negate of 8 fixed lanes
+    assert full.lut - half.lut == 2 * 8 * 8         # tree and negate of 8 dead lanes
+    # a dead lane's input buffer bits go too
+    pe, pe_half = (cost.pe_cost_formula(m, 64, 8, Family.XC7, program=p)
+                   for p in (None, cost.PeProgram(8, 8, 16)))
+    assert pe.ff - pe_half.ff == 8 * 8 + 16         # buffer read register and ROM columns
 
 
 @pytest.mark.parametrize("w,d,n", [(1, 16384, 1), (2, 8193, 2), (4, 4096, 1), (8, 2049, 2),
@@ -49,13 +73,13 @@ def test_dsp_per_multiply_by_family():
 def test_pe_cost_is_sum_of_parts():
     m = shape()
     pe = cost.pe_cost_formula(m, words=200, rows=8, family=Family.XCUP)
-    # lanes 280/152, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT,
+    # lanes 280/24, requant 24+16 LUT 32 FF 1 DSP, table 48 LUT,
     # input buffer: 200 cycles per pixel write the 36 words into one bank of 36 rows, two
     # slots of 64 rows of 128 bits in RAM128X1D (4 LUT per bit) + its read register,
-    # control 40/32 + the ROM's output register (32 weights + bank 1 + row 6 + 2 + row 3),
-    # the ROM of 200 such 44-bit words: 8,800 bits of logic (137.5 LUT6 by yosys's cost)
-    # are cheaper than 2 blocks (256), so 44 * ceil(200/64) LUT
-    assert pe == Resources(lut=280 + 40 + 48 + 512 + 40 + 44 * 4, ff=152 + 32 + 128 + 32 + 44,
+    # control 40/32 + the ROM's output register (32 weights + row 6 + 2 + row 3; one bank
+    # is no field), the ROM of 200 such 43-bit words: 8,600 bits of logic (134 LUT6 by
+    # yosys's cost) are cheaper than 2 blocks (256), so 43 * ceil(200/16) LUT
+    assert pe == Resources(lut=280 + 40 + 48 + 512 + 40 + 43 * 13, ff=24 + 32 + 128 + 32 + 43,
                            dsp=1)
     assert cost.pe_cost(m, 200, 8, Family.XCUP) == cost.calibrated("pe_ternary", pe, Family.XCUP)
 
@@ -201,7 +225,9 @@ def test_roms_go_where_yosys_puts_them():
     assert cost.rom_in_block_ram(140, 80, Family.ECP5)
     assert not cost.rom_in_block_ram(42, 72, Family.ECP5)
     assert not cost.rom_in_block_ram(140, 160, Family.XC7)
-    assert cost.weight_rom(140, 160, WeightMemory.BRAM, Family.XC7) == Resources(lut=140 * 3)
+    # a column of a PE program ROM in logic: one LUT6 per 16 words beyond 64 (rom_column_luts)
+    assert cost.weight_rom(140, 160, WeightMemory.BRAM, Family.XC7) == Resources(lut=140 * 10)
+    assert cost.weight_rom(140, 40, WeightMemory.BRAM, Family.XC7) == Resources(lut=140 * 2)
     assert cost.weight_rom(34, 4096, WeightMemory.BRAM, Family.XC7) == Resources(
         bram18=cost.bram18(34, 4096))
     # ECP5 RAM read every cycle: 64 x 128 bits is cheaper as 4 blocks than as LUT RAM
