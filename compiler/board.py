@@ -56,6 +56,7 @@ class Board:
     source: str
     dram_gbps: float
     dram_source: str
+    pnr: Pnr | None = None      # optional: place and route to a bitstream (`tritium build`)
 
     @property
     def clock_hz(self) -> float:
@@ -77,7 +78,31 @@ class Board:
     def to_json(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["family"] = self.family.value
+        if self.pnr is None:
+            del d["pnr"]
+        else:
+            d["pnr"] = {f.name: getattr(self.pnr, f.name) for f in fields(self.pnr)}
         return d
+
+
+@dataclass(frozen=True)
+class Pnr:
+    """How `tritium build` places and routes for the board (the `pnr` key of a profile):
+    nextpnr-ecp5's device (`--85k`) and package (`--package CABGA381`), the speed grade,
+    the board's pin constraints (`lpf`, a file beside the profile, its pins from the
+    published board definition named in `pins_source`) and the oscillator the board top's
+    PLL multiplies up to `clock_mhz`."""
+
+    device: str
+    package: str
+    speed: int
+    lpf: str
+    pins_source: str
+    oscillator_mhz: float
+
+    def lpf_path(self) -> Path:
+        """The constraint file: `lpf` as given if absolute, else beside the shipped profiles."""
+        return Path(self.lpf) if Path(self.lpf).is_absolute() else BOARDS_DIR / self.lpf
 
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
@@ -88,7 +113,11 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "usable_fraction": (int, float), "simd": (int,), "source": (str,),
     "dram_gbps": (int, float), "dram_source": (str,),
 }
+OPTIONAL = ("pnr",)
 KEYS = tuple(f.name for f in fields(Board))
+PNR_TYPES: dict[str, tuple[type, ...]] = {
+    "device": (str,), "package": (str,), "speed": (int,), "lpf": (str,), "pins_source": (str,),
+    "oscillator_mhz": (int, float)}
 
 
 def known_boards() -> list[str]:
@@ -140,18 +169,39 @@ def _check_keys(data: dict, where: str) -> None:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise BoardError(f"unknown key '{key}'{hint} in board profile {where}; "
                              f"valid keys: {', '.join(KEYS)}")
-    missing = [k for k in KEYS if k not in data]
+    missing = [k for k in KEYS if k not in data and k not in OPTIONAL]
     if missing:
         raise BoardError(f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
                          f"in board profile {where}; valid keys: {', '.join(KEYS)}")
 
 
 def _check_type(key: str, value: object, where: str) -> None:
+    if key == "pnr":
+        _check_pnr(value, where)
+        return
     types = _TYPES[key]
     if isinstance(value, bool) or not isinstance(value, types):
         kind = " or ".join(t.__name__ for t in types)
         raise BoardError(f"key '{key}' in board profile {where} must be {kind}, "
                          f"got {value!r}; valid keys: {', '.join(KEYS)}")
+
+
+def _check_pnr(value: object, where: str) -> None:
+    valid = ", ".join(PNR_TYPES)
+    if not isinstance(value, dict):
+        raise BoardError(f"key 'pnr' in board profile {where} must be a mapping with the keys "
+                         f"{valid}")
+    for key in value:
+        if key not in PNR_TYPES:
+            raise BoardError(f"unknown key 'pnr.{key}' in board profile {where}; valid keys: {valid}")
+    missing = [k for k in PNR_TYPES if k not in value]
+    if missing:
+        raise BoardError(f"missing key{'s' if len(missing) > 1 else ''} "
+                         f"{', '.join('pnr.' + k for k in missing)} in board profile {where}")
+    for key, v in value.items():
+        if isinstance(v, bool) or not isinstance(v, PNR_TYPES[key]):
+            kind = " or ".join(t.__name__ for t in PNR_TYPES[key])
+            raise BoardError(f"key 'pnr.{key}' in board profile {where} must be {kind}, got {v!r}")
 
 
 def _build(data: dict, where: str) -> Board:
@@ -175,6 +225,17 @@ def _build(data: dict, where: str) -> Board:
     if s < 1 or s > 256 or s & (s - 1):
         raise BoardError(f"key 'simd' in board profile {where} must be a power of two in "
                          f"1..256, got {s}")
+    pnr = None
+    if "pnr" in data:
+        p = data["pnr"]
+        if family is not Family.ECP5:
+            raise BoardError(f"key 'pnr' in board profile {where}: `tritium build` places and "
+                             f"routes ECP5 boards only (nextpnr-ecp5); this board is "
+                             f"{family.value}")
+        if not (BOARDS_DIR / p["lpf"]).is_file() and not Path(p["lpf"]).is_file():
+            raise BoardError(f"key 'pnr.lpf' in board profile {where} names {p['lpf']}, which "
+                             f"is not in {BOARDS_DIR}")
+        pnr = Pnr(**{**p, "oscillator_mhz": float(p["oscillator_mhz"])})
     return Board(**{**data, "family": family, "clock_mhz": float(data["clock_mhz"]),
                     "usable_fraction": float(data["usable_fraction"]),
-                    "dram_gbps": float(data["dram_gbps"])})
+                    "dram_gbps": float(data["dram_gbps"]), "pnr": pnr})

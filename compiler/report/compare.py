@@ -15,6 +15,7 @@ NETWORK_ROWS = ["model", "board", "clock_mhz", "granularity", "mode", "fps", "la
                 "bottleneck_layer", "lut", "ff", "bram18", "uram", "dsp", "sparse_speedup"]
 LAYER_ROWS = ["P", "S", "cycles", "utilisation", "weight_memory", "lut", "bram18", "uram"]
 SYNTH_ROWS = ["lut", "ff", "carry", "dsp", "bram18"]   # after `tritium synth` (estimated: above)
+TIMING_ROWS = ["fmax_mhz", "target_mhz", "fps_at_fmax"]   # after `tritium build`
 
 
 def comparison(reports: list[dict]) -> list[tuple[str, list]]:
@@ -29,6 +30,10 @@ def comparison(reports: list[dict]) -> list[tuple[str, list]]:
                                           for r in reports]))
         rows.append(("synth.family", [r["synth"]["family"] if "synth" in r else None
                                       for r in reports]))
+    if any("timing" in r for r in reports):
+        for key in TIMING_ROWS:
+            rows.append((f"timing.{key}", [r["timing"].get(key) if "timing" in r else None
+                                           for r in reports]))
     by_name = [{l["name"]: l for l in r["layers"]} for r in reports]
     shared = [l["name"] for l in reports[0]["layers"] if all(l["name"] in b for b in by_name)]
     for name in shared:

