@@ -54,7 +54,8 @@ def traced_binaries():
     return list(cache_root().glob(f"*/{TRACE_BINARY}"))
 
 
-def test_exact_design_never_builds_the_trace():
+def test_exact_design_never_builds_the_trace(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRITIUM_CACHE", str(tmp_path))    # its own cache: other tests build traces
     g = lower(random_graph(5))
     plan, v, _ = compile_graph(g, 16, 5)
     r = run_csim(plan, v, graph=g)

@@ -15,7 +15,7 @@ import pytest
 
 from tritium.codegen.hls import LIB_DIR
 from tritium.errors import OptionError, ToolError
-from tritium.sim import hls_headers
+from tritium.sim import csim, hls_headers
 from tritium.sim.hls_headers import MODEL_DIR, fetch_ap_types, vendor_headers
 from tritium.toolchain import find_tool
 
@@ -152,6 +152,20 @@ def test_header_folder_is_checked(tmp_path):
     (tmp_path / "ap_axi_sdata.h").write_text("// a vendor's own\n")
     own = vendor_headers(tmp_path)
     assert own.dirs == (tmp_path.absolute(),) and own.axi_sdata == "DIR"
+
+
+def test_cache_key_holds_the_headers_content(tmp_path):
+    for name in ("ap_int.h", "hls_stream.h"):
+        (tmp_path / name).write_text(f"// {name}\n")
+    before = vendor_headers(tmp_path)
+    assert csim.build_tool("g++", headers=before) != csim.build_tool("g++")
+    assert csim.build_tool("g++", headers=before) == csim.build_tool("g++", headers=vendor_headers(tmp_path))
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "ap_private.h").write_text("// nested files count too\n")
+    after = vendor_headers(tmp_path)
+    assert after.digest != before.digest
+    assert csim.build_tool("g++", headers=after) != csim.build_tool("g++", headers=before)
+    assert "-DTRITIUM_COMPAT" in csim.build_flags("g++")[0]       # the stand-in, whatever the include path
 
 
 # --------------------------------------------------------------------------- fetch
