@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 
 import numpy as np
 import pytest
 
 from tritium.board import load_board
-from tritium.codegen.hls import generate_hls
+from tritium.codegen.hls import LIB_DIR, generate_hls
 from tritium.codegen.plan import write_plan
 from tritium.errors import BoardError, ModelError
 from tritium.ir.graph import Graph
@@ -70,6 +71,61 @@ def test_one_engine_per_layer_and_programs_from_the_schedule():
     engines = [n for n in g.nodes[1:] if not (n.op.value == "flatten" and len(g.node(n.inputs[0]).shape) == 1)]
     assert plan["hls/src/random13.cpp"].count("net::cfg_") - 2 == sum(
         n.op.value != "flatten" for n in engines)
+
+
+def _width(ctype: str) -> tuple[int, bool]:
+    """(bits, signed) of 'ap_int<N>' / 'ap_uint<N>'."""
+    m = re.fullmatch(r"ap_(u?)int<(\d+)>", ctype)
+    assert m, ctype
+    return int(m.group(2)), not m.group(1)
+
+
+def _magnitude(ctype: str) -> int:
+    bits, signed = _width(ctype)
+    return 1 << (bits - 1) if signed else (1 << bits) - 1
+
+
+def _holds(ctype: str, v: int) -> bool:
+    bits, _ = _width(ctype)
+    return -(1 << (bits - 1)) <= v < (1 << (bits - 1))
+
+
+def _requant_operands(e: dict) -> tuple[int, list[tuple[str, int]]]:
+    """(largest |x*M + B| over the input types, [(type, constant)]) of an engine's requantizer."""
+    types = {t["name"]: t["ctype"] for t in e["cfg"]["types"]}
+    ints = lambda text: [int(v) for v in re.findall(r"-?\d+", text.replace("LL", "").replace("(", ""))]
+    if e["kind"] == "add":
+        sc = {x["name"]: ints(x["value"])[0] for x in e["cfg"]["scalars"]}
+        bound = _magnitude(types["a_t"]) * abs(sc["MA"]) + _magnitude(types["b_t"]) * abs(sc["MB"]) + abs(sc["B"])
+        return bound, [("ma_t", sc["MA"]), ("mb_t", sc["MB"]), ("bias_t", sc["B"])]
+    arr = {a["name"]: ints(a["init"]) for a in e["cfg"]["arrays"]}
+    x = _magnitude(types["in_t"] if e["kind"] == "requant" else types["acc_t"])
+    bound = x * max(map(abs, arr["MULT"])) + max(map(abs, arr["BIAS"]))
+    return bound, [("mult_t", v) for v in arr["MULT"]] + [("bias_t", v) for v in arr["BIAS"]]
+
+
+@pytest.mark.parametrize("model", ["zoo:resnet8", "random:1", "random:4", "random:11"])
+def test_requant_sums_are_sized_from_their_operands(model):
+    """Issue 13: no requantizer forms a 64x64-bit product. Each engine's sum_t is the
+    narrowest type that holds max|x| * max|M| + max|B| over its input type (64 bits
+    at most), and mult_t / bias_t hold every constant."""
+    from tritium.codegen.hls import build_context
+    from tritium.frontend import load_model
+    g = lower(load_model(model) if model.startswith("zoo:") else random_graph(int(model.split(":")[1])))
+    board = load_board("zcu104") if model == "zoo:resnet8" else BOARD
+    ctx = build_context(g, schedule_network(g, board), part=board.part, clock_mhz=board.clock_mhz)
+    sized = [e for e in ctx["engines"] if e["cfg"] and any(t["name"] == "sum_t" for t in e["cfg"]["types"])]
+    assert "mac" in {e["kind"] for e in sized}
+    for e in sized:
+        sum_t = next(t["ctype"] for t in e["cfg"]["types"] if t["name"] == "sum_t")
+        bound, constants = _requant_operands(e)
+        bits, _ = _width(sum_t)
+        assert _holds(sum_t, bound) and _holds(sum_t, -bound), (e["id"], sum_t, bound)
+        assert bits == 64 or not _holds(f"ap_int<{bits - 1}>", bound), (e["id"], sum_t, bound)   # narrowest
+        types = {t["name"]: t["ctype"] for t in e["cfg"]["types"]}
+        assert all(_holds(types[name], v) for name, v in constants), e["id"]
+    library = "".join(p.read_text() for p in LIB_DIR.glob("*.h"))
+    assert "ap_int<64>" not in library and "wide_t" not in library
 
 
 def test_two_generations_are_byte_identical(tmp_path):

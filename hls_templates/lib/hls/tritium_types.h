@@ -274,9 +274,6 @@ struct axis_word {
 
 namespace tritium {
 
-// Full-width intermediate of a requantization (DESIGN §2: 64-bit products).
-typedef ap_int<64> wide_t;
-
 // One pixel (all its channels) or one vector: the unit every FIFO carries.
 template <class T, int N>
 struct pixel {
