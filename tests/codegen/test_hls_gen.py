@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +157,45 @@ def test_makefile_builds_with_werror(tmp_path):
     make = subprocess.run(["make", "-C", str(tmp_path / "hls"), "csim"], capture_output=True, text=True)
     assert make.returncode == 0, make.stdout + make.stderr
     assert "-Wall -Wextra -Werror" in make.stdout and "0 mismatches" in make.stdout
+
+
+def _cfg_entries(text: str) -> list[tuple[str, str]]:
+    """(key, value) of every `key=value` line of an HLS config file, in order."""
+    return [tuple(part.strip() for part in line.split("=", 1)) for line in text.splitlines()
+            if "=" in line and not line.lstrip().startswith(("#", "["))]
+
+
+def test_vitis_config_passes_the_vectors_as_test_bench_files(tmp_path):
+    """Vitis builds and runs the test bench in a folder of its own (csim/build) and copies
+    every test-bench file there (UG1399, "Output of C Simulation"), so a path relative to the
+    project, like the former ../vectors/input.bin, does not resolve from it. Every file the
+    config names must exist relative to the config, and the test bench's arguments must be
+    names of test-bench files; run as Vitis would, the C-simulation then passes."""
+    plan, v, _ = project(lower(random_graph(4)), n=8)
+    write_plan({**plan, **v.files()}, tmp_path / "out")
+    hls = tmp_path / "out" / "hls"
+    entries = _cfg_entries((hls / "hls_config.cfg").read_text())
+    files = [value for key, value in entries if key in ("syn.file", "tb.file")]
+    assert files and all((hls / f).is_file() for f in files), files
+    tb_files = {Path(value).name: (hls / value).resolve() for key, value in entries if key == "tb.file"}
+    assert {"input.bin", "expected.bin"} <= set(tb_files), "the vectors are not test-bench files"
+    assert tb_files["input.bin"] == (tmp_path / "out" / "vectors" / "input.bin").resolve()
+    assert tb_files["expected.bin"] == (tmp_path / "out" / "vectors" / "expected.bin").resolve()
+    argvs = {key: value.split() for key, value in entries if key.endswith(".argv")}
+    assert set(argvs) == {"csim.argv", "cosim.argv"}
+    assert all(args == ["input.bin", "expected.bin"] for args in argvs.values()), argvs
+
+    build = tmp_path / "proj" / "csim" / "build"            # as Vitis runs it: copies, then argv
+    build.mkdir(parents=True)
+    for name in argvs["csim.argv"]:
+        shutil.copy(tb_files[name], build / name)
+    binary = run_csim(plan, v).binary
+    r = subprocess.run([str(binary), *argvs["csim.argv"]], cwd=build, capture_output=True, text=True)
+    assert r.returncode == 0 and "8 vectors" in r.stdout and "0 mismatches" in r.stdout, r.stdout
+
+    tcl = plan["hls/run_hls.tcl"]                           # the Tcl flow the same way
+    assert 'set tb_argv "input.bin expected.bin"' in tcl
+    assert "add_files -tb $vectors/input.bin\n" in tcl and "add_files -tb $vectors/expected.bin\n" in tcl
 
 
 def test_bad_part_and_float_graph_are_user_errors():
