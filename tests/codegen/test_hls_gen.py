@@ -19,6 +19,7 @@ from tritium.passes import lower
 from tritium.schedule import schedule_network
 from tritium.zoo.random_net import random_graph
 from tritium.sim.csim import run_csim
+from tritium.sim.hls_headers import vendor_headers
 from tritium.sim.vectors import make_vectors
 
 BOARD = load_board("pynq-z2")
@@ -151,12 +152,18 @@ def test_hostile_names_compile_cleanly_and_stay_exact():
     assert r.mismatches == 0
 
 
-def test_makefile_builds_with_werror(tmp_path):
+def test_makefile_builds_with_werror(tmp_path, amd_headers):
     plan, v, _ = project(lower(random_graph(4)), n=8)
     write_plan({**plan, **v.files()}, tmp_path)
     make = subprocess.run(["make", "-C", str(tmp_path / "hls"), "csim"], capture_output=True, text=True)
     assert make.returncode == 0, make.stdout + make.stderr
-    assert "-Wall -Wextra -Werror" in make.stdout and "0 mismatches" in make.stdout
+    assert "-Wall -Wextra -Werror -DTRITIUM_COMPAT" in make.stdout and "0 mismatches" in make.stdout
+    subprocess.run(["make", "-C", str(tmp_path / "hls"), "clean"], capture_output=True, check=True)
+    folders = " ".join(map(str, vendor_headers(amd_headers).dirs))    # AMD's, and our ap_axi_sdata.h
+    make = subprocess.run(["make", "-C", str(tmp_path / "hls"), "csim", f"HLS_INCLUDE={folders}"],
+                          capture_output=True, text=True)
+    assert make.returncode == 0, make.stdout + make.stderr
+    assert f"-DTRITIUM_VENDOR_TYPES -isystem {amd_headers}" in make.stdout and "0 mismatches" in make.stdout
 
 
 def _cfg_entries(text: str) -> list[tuple[str, str]]:
