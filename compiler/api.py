@@ -150,11 +150,12 @@ class Design:
     outdir: Path | None = None
 
     def simulate(self, level: str = "csim", dataset="digits", *, limit: int | None = None,
-                 jobs: int = 1, gaps: bool = True, progress=None, step: Step | None = None) -> "SimResult":
+                 jobs: int = 1, gaps: bool = True, hls_include=None, progress=None,
+                 step: Step | None = None) -> "SimResult":
         """Run a verification level of this design on `dataset`: 'golden', 'csim'
         (needs backend 'hls') or 'rtl' (needs 'rtl'); see `tritium.simulate`."""
         return simulate(self, level, dataset=dataset, limit=limit, jobs=jobs, gaps=gaps,
-                        progress=progress, step=step)
+                        hls_include=hls_include, progress=progress, step=step)
 
     def write(self, outdir) -> "Design":
         """Write the plan under `outdir` (atomically; missing parent folders are
@@ -318,7 +319,7 @@ def open_design(outdir) -> Design:
 LEVEL_FIELDS = {
     "golden": ("float_accuracy", "float_agreement"),
     "csim": ("golden_accuracy", "mismatched_vectors", "first_mismatch", "build_seconds",
-             "run_seconds", "jobs"),
+             "run_seconds", "jobs", "hls_include", "ap_axi_sdata"),
     "rtl": ("golden_accuracy", "first_mismatch", "tlast_errors", "cycles_per_frame",
             "model_cycles_per_frame", "schedule_cycles_per_frame", "gaps", "sim_seconds"),
 }
@@ -334,7 +335,10 @@ class SimResult:
     input. Level fields: golden: `float_accuracy`, `float_agreement` (argmax
     agreement with the float fake-quant model); csim and rtl:
     `golden_accuracy`, `first_mismatch`; csim: `mismatched_vectors`,
-    `build_seconds`, `run_seconds`, `jobs`; rtl: `tlast_errors`,
+    `build_seconds`, `run_seconds`, `jobs`, `hls_include` (the folder of AMD's
+    headers it was built against; None: Tritium's stand-in types),
+    `ap_axi_sdata` (whose ap_axi_sdata.h that build used: 'DIR' or
+    'tritium model'; None with the stand-in); rtl: `tlast_errors`,
     `cycles_per_frame` (measured), `model_cycles_per_frame`,
     `schedule_cycles_per_frame`, `gaps`, `sim_seconds`.
     """
@@ -353,6 +357,8 @@ class SimResult:
     build_seconds: float | None = None
     run_seconds: float | None = None
     jobs: int | None = None
+    hls_include: str | None = None
+    ap_axi_sdata: str | None = None
     tlast_errors: int | None = None
     cycles_per_frame: float | None = None
     model_cycles_per_frame: int | None = None
@@ -372,7 +378,8 @@ class SimResult:
 
 
 def simulate(target, level: str = "golden", *, dataset="digits", limit: int | None = None,
-             jobs: int = 1, gaps: bool = True, progress=None, step: Step | None = None) -> SimResult:
+             jobs: int = 1, gaps: bool = True, hls_include=None, progress=None,
+             step: Step | None = None) -> SimResult:
     """Run a verification level (DESIGN §5) of `target` on `dataset`.
 
     `target`: a `Model` (or anything `load` takes) for 'golden'; a `Design`
@@ -381,7 +388,10 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
     `tritium.data.Dataset`; `limit`: the first N inputs. 'csim' runs the
     generated C++ (g++) in `jobs` processes (0: one per CPU); 'rtl' the
     SystemVerilog (Verilator), with random input gaps and output
-    backpressure unless `gaps=False`. `progress(n, what)` and `step(msg)` are
+    backpressure unless `gaps=False`. `hls_include` (csim only): a folder
+    holding AMD's ap_int.h and hls_stream.h; the C-simulation is then built
+    against those instead of Tritium's stand-in types (`tritium.sim.hls_headers`).
+    `progress(n, what)` and `step(msg)` are
     the CLI's progress bar and spinner (optional).
     """
     from .data import Dataset, channels_last, fit_input, load_dataset
@@ -392,6 +402,7 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
         raise OptionError(f"--jobs must be 0 (one per CPU) or a number of processes, got {jobs}")
     if jobs != 1 and level != "csim":
         raise OptionError("--jobs applies to --level csim only")
+    headers = _hls_headers(hls_include, level)
     design = _design_for(target, level)
     model = design.model if design is not None else (target if isinstance(target, Model) else load(target))
     if model is None:
@@ -403,7 +414,17 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
     base = {"level": level, "model": label, "dataset": data.name, "n": int(len(x))}
     if level == "golden":
         return _golden(model, x, data.y, base, progress)
-    return _design_level(design, level, model.graph, x, data.y, base, jobs, gaps, step)
+    return _design_level(design, level, model.graph, x, data.y, base, jobs, gaps, headers, step)
+
+
+def _hls_headers(hls_include, level: str):
+    """The checked vendor headers of `hls_include` (None: the stand-in types)."""
+    if hls_include is None:
+        return None
+    if level != "csim":
+        raise OptionError("--hls-include applies to --level csim only")
+    from .sim.hls_headers import vendor_headers
+    return vendor_headers(hls_include)
 
 
 def _design_for(target, level: str) -> Design | None:
@@ -435,7 +456,7 @@ def _golden(model: Model, x, y, base: dict, progress) -> SimResult:
                      float_accuracy=_accuracy(ref, y), float_agreement=float((ref == _argmax(out)).mean()))
 
 
-def _design_level(design: Design, level: str, graph, x, y, base, jobs, gaps, step) -> SimResult:
+def _design_level(design: Design, level: str, graph, x, y, base, jobs, gaps, headers, step) -> SimResult:
     from .sim.vectors import make_vectors
     files = design.files(BACKEND_DIR[level])
     with step(f"golden model on {len(x)} inputs"):
@@ -443,14 +464,17 @@ def _design_level(design: Design, level: str, graph, x, y, base, jobs, gaps, ste
     golden = _accuracy(_argmax(vectors.y), y)
     if level == "csim":
         from .sim.csim import jobs_count, run_csim
-        with step("C-simulation: building with g++ (cached by content) and running every vector"):
-            r = run_csim(files, vectors, graph=graph, jobs=jobs)
+        types = "Tritium's stand-in types" if headers is None else f"AMD's headers in {headers.dir}"
+        with step(f"C-simulation: building with g++ against {types} (cached by content) "
+                  "and running every vector"):
+            r = run_csim(files, vectors, graph=graph, jobs=jobs, hls_include=headers)
         return SimResult(**base, accuracy=_accuracy(_argmax(r.outputs), y), mismatches=int(r.mismatches),
                          outputs=r.outputs, golden_accuracy=golden,
                          mismatched_vectors=int(r.mismatched_vectors),
                          first_mismatch=str(r.first_mismatch) if r.first_mismatch else None,
                          build_seconds=round(r.build_seconds, 3), run_seconds=round(r.run_seconds, 3),
-                         jobs=jobs_count(jobs))
+                         jobs=jobs_count(jobs), hls_include=None if headers is None else str(headers.dir),
+                         ap_axi_sdata=None if headers is None else headers.axi_sdata)
     from .sim.rtl import run_rtl
     with step("RTL simulation: building with Verilator (cached by content) and running"):
         r = run_rtl(files, vectors, gaps=gaps, backpressure=gaps)

@@ -28,6 +28,15 @@ of that node (`tritium.ir.interp`, from the same input codes) and the first
 differing layer is reported: node name, pixel (h, w), channel, expected, got.
 An exact run never builds the trace binary; without `graph` the report names
 the output node as before.
+
+Types: by default the build defines `TRITIUM_COMPAT`, so the design compiles
+against Tritium's stand-in for `ap_int`/`hls::stream`/`hls::axis`
+(`lib/tritium_types.h`), whatever is on the include path. With
+`hls_include=DIR` (`tritium simulate --hls-include DIR`) it compiles the same
+sources and testbench against AMD's headers in DIR instead
+(`tritium.sim.hls_headers`: `-DTRITIUM_VENDOR_TYPES`, DIR as `-isystem`, the
+headers' content in the cache key), runs the same vectors and compares them
+the same way; the trace build of a mismatch uses the same headers.
 """
 from __future__ import annotations
 
@@ -46,6 +55,7 @@ from tritium.errors import ModelError, ToolError
 from tritium.ir.interp import run_golden_codes
 from tritium.toolchain import find_tool
 from tritium.sim import build
+from tritium.sim.hls_headers import HlsHeaders, vendor_headers
 from tritium.sim.vectors import INT32, Vectors, vectors_on_disk
 
 CXXFLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -55,6 +65,7 @@ MANIFEST = "tritium_hls.json"
 BINARY = "csim"
 TRACE_BINARY = "csim_trace"
 TRACE_FLAGS = ("-DTRITIUM_TRACE",)
+COMPAT_FLAGS = ("-DTRITIUM_COMPAT",)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class CsimResult:
     cached: bool
     binary: Path
     trace_binary: Path | None = None   # the diagnosis build, when one ran
+    headers: HlsHeaders | None = None  # AMD's headers it was built against; None: the stand-in
 
     @property
     def ok(self) -> bool:
@@ -130,35 +142,49 @@ def native_target(cxx: str) -> str | None:
     return _TARGETS[key]
 
 
-def build_flags(cxx: str, trace: bool = False) -> tuple[tuple[str, ...], str]:
+def headers_of(hls_include) -> HlsHeaders | None:
+    """None (the stand-in types), or the checked `HlsHeaders` of a folder or `HlsHeaders`."""
+    if hls_include is None or isinstance(hls_include, HlsHeaders):
+        return hls_include
+    return vendor_headers(hls_include)
+
+
+def build_flags(cxx: str, trace: bool = False,
+                headers: HlsHeaders | None = None) -> tuple[tuple[str, ...], str]:
     """(g++ flags, target id for the cache key) of a C-simulation build."""
     target = native_target(cxx)
-    flags = CXXFLAGS + (NATIVE_FLAGS if target is not None else ()) + (TRACE_FLAGS if trace else ())
+    flags = (CXXFLAGS + (NATIVE_FLAGS if target is not None else ()) + (TRACE_FLAGS if trace else ())
+             + (COMPAT_FLAGS if headers is None else headers.flags))
     return flags, target or ""
 
 
-def build_tool(cxx: str, trace: bool = False) -> tuple[str, ...]:
-    """The compiler's identity in the cache key: path, flags and what `-march=native` means here."""
-    flags, target = build_flags(cxx, trace)
-    return (cxx, *flags, target)
+def build_tool(cxx: str, trace: bool = False, headers: HlsHeaders | None = None) -> tuple[str, ...]:
+    """The compiler's identity in the cache key: path, flags, what `-march=native` means here,
+    and the content of the vendor headers when built against them."""
+    flags, target = build_flags(cxx, trace, headers)
+    return (cxx, *flags, target, *(headers.identity if headers is not None else ()))
 
 
-def build_csim(hls, trace: bool = False) -> tuple[Path, float, bool]:
+def build_csim(hls, trace: bool = False, hls_include=None) -> tuple[Path, float, bool]:
     """(binary, build seconds, cached): compile the testbench unless its build is cached.
 
-    `trace=True` builds the diagnosis variant (`-DTRITIUM_TRACE`, see the module docstring).
+    `trace=True` builds the diagnosis variant (`-DTRITIUM_TRACE`, see the module docstring);
+    `hls_include`: a folder of AMD's headers (or its `HlsHeaders`) to build against
+    instead of the stand-in types.
     """
+    headers = headers_of(hls_include)
     files = project_files(hls)
     manifest = json.loads(files[MANIFEST])
     cxx = find_tool("g++", "TRITIUM_CXX", "install a C++17 compiler (e.g. `apt install g++`)")
-    flags, _ = build_flags(cxx, trace)
+    flags, _ = build_flags(cxx, trace, headers)
     binary = TRACE_BINARY if trace else BINARY
+    against = "" if headers is None else f" against the headers in '{headers.dir}'"
 
     def compile_(work: Path, entry: Path) -> None:
         cmd = [cxx, *flags, "-Ilib", "-Isrc", "-o", binary, *manifest["sources"], manifest["testbench"]]
-        build.run_tool(cmd, f"g++ failed to build the C-simulation of '{manifest['top']}'", cwd=work)
+        build.run_tool(cmd, f"g++ failed to build the C-simulation of '{manifest['top']}'{against}", cwd=work)
 
-    b = build.cached_build("csim", files, build_tool(cxx, trace), compile_, [binary])
+    b = build.cached_build("csim", files, build_tool(cxx, trace, headers), compile_, [binary])
     return b.dir / binary, b.seconds, b.cached
 
 
@@ -173,7 +199,8 @@ def jobs_count(jobs: int | None) -> int:
     return int(jobs)
 
 
-def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, jobs: int = 1) -> CsimResult:
+def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, jobs: int = 1,
+             hls_include=None) -> CsimResult:
     """Build (cached) and run the C-simulation of `hls` on every vector; compare exactly.
 
     `hls`: an `OUTDIR/hls` directory or a Plan. `vectors`: a `Vectors`, a
@@ -182,23 +209,28 @@ def run_csim(hls, vectors=None, *, graph=None, timeout: float | None = None, job
     outputs differ, the first differing layer is located with the trace build.
     `jobs`: processes of the one binary, each running a contiguous chunk of
     the vectors (0: one per CPU); the outputs are merged in vector order.
+    `hls_include`: a folder holding AMD's ap_int.h and hls_stream.h (or its
+    `HlsHeaders`); the design is then built against those instead of the
+    stand-in types (`tritium.sim.hls_headers`).
     """
+    headers = headers_of(hls_include)
     if vectors is None:
         if isinstance(hls, Mapping):
             raise ToolError("run_csim needs golden vectors when given an in-memory plan")
         vectors = Path(hls).parent / "vectors"
     manifest = json.loads(project_files(hls)[MANIFEST])
-    binary, build_s, cached = build_csim(hls)
+    binary, build_s, cached = build_csim(hls, hls_include=headers)
     with tempfile.TemporaryDirectory(prefix="tritium-csim-") as d:
         tmp = Path(d)
         vec, vdir = vectors_on_disk(vectors, tmp)
         t0 = time.perf_counter()
         got = _run_chunks(binary, vdir, vec, tmp, jobs_count(jobs), timeout, manifest["top"])
         run_s = time.perf_counter() - t0
-    result = _compare(got, vec, manifest, build_s, run_s, cached, binary)
+    result = replace(_compare(got, vec, manifest, build_s, run_s, cached, binary), headers=headers)
     if result.first_mismatch is None or graph is None:
         return result
-    first, trace_binary = diagnose(hls, vec, graph, result.first_mismatch.vector, timeout=timeout)
+    first, trace_binary = diagnose(hls, vec, graph, result.first_mismatch.vector, timeout=timeout,
+                                   hls_include=headers)
     return replace(result, first_mismatch=first or result.first_mismatch, trace_binary=trace_binary)
 
 
@@ -246,8 +278,8 @@ def _compare(got: np.ndarray, vec: Vectors, manifest: dict, build_s, run_s, cach
 
 # --------------------------------------------------------------------------- diagnosis
 
-def diagnose(hls, vec: Vectors, graph, vector: int, *,
-             timeout: float | None = None) -> tuple[Mismatch | None, Path]:
+def diagnose(hls, vec: Vectors, graph, vector: int, *, timeout: float | None = None,
+             hls_include=None) -> tuple[Mismatch | None, Path]:
     """(first differing layer of `vector`, trace binary): run the trace build on that vector.
 
     None when every traced layer equals the golden model (the design computes
@@ -257,7 +289,7 @@ def diagnose(hls, vec: Vectors, graph, vector: int, *,
     if graph.fingerprint() != manifest["model"]:
         raise ModelError(f"the graph '{graph.name}' is not the model the HLS design "
                          f"'{manifest['top']}' was generated from; pass the lowered graph it was built from")
-    binary, _, _ = build_csim(hls, trace=True)
+    binary, _, _ = build_csim(hls, trace=True, hls_include=hls_include)
     want = run_golden_codes(graph, vec.x[vector:vector + 1])
     with tempfile.TemporaryDirectory(prefix="tritium-trace-") as d:
         tmp = Path(d)

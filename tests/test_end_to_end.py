@@ -1,7 +1,8 @@
 """The verification levels through the CLI, as a user runs them (DESIGN §5).
 
-Compressed cnn-digits and mlp-digits: C-sim and RTL equal the golden model on
-all 360 digits test images, and their printed accuracy is the golden one;
+Compressed cnn-digits and mlp-digits: C-sim (with Tritium's stand-in types and
+with AMD's headers) and RTL equal the golden model on all 360 digits test
+images, and their printed accuracy is the golden one;
 resnet8 (residual adds, stride-2 downsample): RTL equals golden on 32 vectors.
 """
 from __future__ import annotations
@@ -46,6 +47,15 @@ def test_design_equals_golden_on_all_test_images(compiled, level, capsys):
         assert r["gaps"] and r["tlast_errors"] == 0
         assert abs(r["cycles_per_frame"] - r["schedule_cycles_per_frame"]) <= \
             0.10 * r["schedule_cycles_per_frame"]
+
+
+def test_csim_with_amd_headers_equals_golden_on_all_test_images(compiled, amd_headers, capsys):
+    """`--hls-include`: the same C-simulation built against AMD's ap_int.h/hls_stream.h."""
+    model, out = compiled
+    r = _simulate(capsys, out, "--level", "csim", "--hls-include", amd_headers)
+    assert r["n"] == 360 and r["mismatches"] == 0, r.get("first_mismatch")
+    assert r["accuracy"] == r["golden_accuracy"] and r["hls_include"] == str(amd_headers)
+    assert r["ap_axi_sdata"] in ("tritium model", "DIR")
 
 
 @pytest.mark.slow

@@ -83,7 +83,8 @@ def _copy_source(dst: Path) -> Path:
 
 def test_wheel_installs_tritium_only(tmp_path):
     """`pip install .` outside the checkout: `import tritium` works with its data
-    (templates, boards, zoo weights, testbench), `import compiler` / `import sim` fail."""
+    (templates, boards, zoo weights, testbench, the ap_axi_sdata.h model),
+    `import compiler` / `import sim` fail."""
     src = _copy_source(tmp_path / "src")
     wheels, target, elsewhere = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -98,13 +99,14 @@ def test_wheel_installs_tritium_only(tmp_path):
 
     env = {**os.environ, "PYTHONPATH": str(target), "PYTHONNOUSERSITE": "1"}
     probe = (
-        "import tritium, tritium.sim.rtl as rtl, tritium.resources as r\n"
+        "import tritium, tritium.sim.rtl as rtl, tritium.resources as r, tritium.sim.hls_headers as hh\n"
         "from tritium.board import load_board\n"
         "from tritium.frontend import load_model\n"
         f"assert tritium.__file__.startswith({str(target)!r}), tritium.__file__\n"
         "assert (r.TEMPLATES / 'lib' / 'rtl' / 'tri_pe.sv').is_file()\n"
         "assert (r.TEMPLATES / 'hls' / 'top.cpp.j2').is_file()\n"
         "assert (rtl.TB_DIR / 'tb_top.sv').is_file()\n"
+        "assert (hh.MODEL_DIR / 'ap_axi_sdata.h').is_file()\n"
         "load_board('pynq-z2')\n"
         "load_model('zoo:mlp-digits')\n"
         "print('ok')\n")

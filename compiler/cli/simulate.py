@@ -2,8 +2,10 @@
 
 - `golden` (L1): the integer golden model of MODEL, with the float
   fake-quant view (L0) beside it for argmax agreement.
-- `csim` (L2): the generated HLS C++ of a compile OUTDIR, built with g++;
-  `--jobs N` runs the vectors in N processes of the one binary.
+- `csim` (L2): the generated HLS C++ of a compile OUTDIR, built with g++
+  against Tritium's stand-in types, or with `--hls-include DIR` against AMD's
+  `ap_int.h`/`hls_stream.h` in DIR; `--jobs N` runs the vectors in N
+  processes of the one binary.
 - `rtl` (L3): the generated SystemVerilog of a compile OUTDIR in Verilator,
   with random input gaps and output backpressure, and cycles per frame
   measured against the schedule model.
@@ -34,6 +36,10 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="csim: run the vectors in N processes of the one binary, each on a contiguous "
                         "chunk (0: one per CPU; default 1)")
+    p.add_argument("--hls-include", metavar="DIR",
+                   help="csim: build against AMD's ap_int.h and hls_stream.h in DIR (a Vitis include/, "
+                        "or the folder `python -m tritium.sim.hls_headers` prints) instead of "
+                        "Tritium's stand-in types")
     p.add_argument("--no-gaps", action="store_true",
                    help="rtl: drive the input without gaps and never stall the output")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -49,7 +55,7 @@ def run(args) -> int:
         _compiled(args)
         target = args.model
     r = simulate(target, args.level, dataset=args.dataset, limit=args.limit, jobs=args.jobs,
-                 gaps=not args.no_gaps, progress=progress, step=status)
+                 gaps=not args.no_gaps, hls_include=args.hls_include, progress=progress, step=status)
     if args.save_outputs:
         save_npy(args.save_outputs, r.outputs)
     if args.json:
@@ -85,6 +91,9 @@ def _print(r: dict) -> None:
                  f"{r['mismatches']} output values differ from the golden model")
         if r.get("first_mismatch"):
             line += f" (first: {r['first_mismatch']})"
+    if r["level"] == "csim" and r["hls_include"]:
+        axi = "its own" if r["ap_axi_sdata"] == "DIR" else "Tritium's UG1399 model"
+        line += f"; built against AMD's headers in {r['hls_include']} (ap_axi_sdata.h: {axi})"
     if r["level"] == "rtl":
         line += (f"; {r['cycles_per_frame']:.1f} cycles/frame measured, "
                  f"{r['model_cycles_per_frame']} by the RTL model, "

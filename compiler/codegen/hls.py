@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import BoardError, ModelError
 from ..ir.graph import Graph
-from ..ir.types import QType
+from ..ir.types import QType, signed_width
 from ..schedule.layer import LayerSchedule
 from ..schedule.model import EDGE_FIFO_DEPTH
 from ..schedule.pack import mask_items, word_hex_digits
@@ -144,6 +144,30 @@ def _pixel_type(a: Act) -> str:
     return f"tritium::pixel<{c_type(a.qtype)}, {a.channels}>"
 
 
+def _magnitude(q: QType) -> int:
+    """The largest |value| of an activation type."""
+    return max(abs(q.lo), abs(q.hi))
+
+
+def _sum_t(bound: int) -> str:
+    """The signed type of a requantizer's sum `x*M + B` whose magnitude is at most `bound`.
+
+    At most 64 bits: the bound covers every value of the input type, but the
+    golden model guarantees |x*M + B| < 2**62 for every value that occurs
+    (`interp.apply_requant`), so 64 bits hold those even when the bound says more.
+    """
+    return _int_t(min(signed_width(bound), 64))
+
+
+def _requant_types(r: RequantConsts, x_max: int) -> dict[str, str]:
+    """mult_t, bias_t and sum_t of a requantizer whose input is at most `x_max` in
+    magnitude (tritium_requant.h): the product x*M is formed at the operands' widths
+    and the sum in the width of x_max*max|M| + max|B|, not at 64x64 bits."""
+    m = max((abs(v) for v in r.mult), default=0)
+    b = max((abs(v) for v in r.bias), default=0)
+    return {"mult_t": _int_t(signed_width(m)), "bias_t": _int_t(r.bias_bits), "sum_t": _sum_t(x_max * m + b)}
+
+
 def _requant_arrays(r: RequantConsts) -> list[dict]:
     return [_array("int", "MULT", r.mult), _array("long long", "BIAS", r.bias)]
 
@@ -171,7 +195,7 @@ def _window(w: Window) -> list[dict]:
     return [_scalar("int", k, v) for k, v in vals.items()]
 
 
-def _acc_t(bits: int) -> str:
+def _int_t(bits: int) -> str:
     return f"ap_int<{bits}>"
 
 
@@ -270,7 +294,8 @@ class _Builder:
 
     def mac(self, e: Engine) -> None:
         m, s = e.mac, e.mac.schedule
-        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(m.acc_bits),
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _int_t(m.acc_bits),
+                 **_requant_types(e.requant, 1 << (m.acc_bits - 1)),
                  "pe": f"tritium::pe_{'ternary' if m.ternary else 'int'}<cfg_{self.ident(e.name)}>"}
         roms = _pe_roms(s)
         bits = s.weight_bits
@@ -295,24 +320,30 @@ class _Builder:
         self.engine(e, {"act_t": c_type(e.out.qtype)}, _window(e.window), [])
 
     def avgpool(self, e: Engine) -> None:
-        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(e.sum_bits)}
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _int_t(e.sum_bits),
+                 **_requant_types(e.requant, 1 << (e.sum_bits - 1))}
         self.engine(e, types, _window(e.window) + _requant_scalars(e.requant),
                     _requant_arrays(e.requant))
 
     def gap(self, e: Engine) -> None:
-        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _acc_t(e.sum_bits)}
+        types = {"act_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype), "acc_t": _int_t(e.sum_bits),
+                 **_requant_types(e.requant, 1 << (e.sum_bits - 1))}
         scalars = [_scalar("int", "PIXELS", e.src.pixels), _scalar("int", "C", e.src.channels)]
         self.engine(e, types, scalars + _requant_scalars(e.requant), _requant_arrays(e.requant))
 
     def requant(self, e: Engine) -> None:
         scalars = [_scalar("int", "PIXELS", e.out.pixels), _scalar("int", "C", e.out.channels)]
-        self.engine(e, {"in_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype)},
+        self.engine(e, {"in_t": c_type(e.src.qtype), "out_t": c_type(e.out.qtype),
+                        **_requant_types(e.requant, _magnitude(e.src.qtype))},
                     scalars + _requant_scalars(e.requant), _requant_arrays(e.requant))
 
     def add(self, e: Engine) -> None:
         r = e.add
         a, b = (i.src for i in e.ins)
-        types = {"a_t": c_type(a.qtype), "b_t": c_type(b.qtype), "out_t": c_type(e.out.qtype)}
+        types = {"a_t": c_type(a.qtype), "b_t": c_type(b.qtype), "out_t": c_type(e.out.qtype),
+                 "ma_t": _int_t(signed_width(abs(r.ma))), "mb_t": _int_t(signed_width(abs(r.mb))),
+                 "bias_t": _int_t(signed_width(abs(r.bias))),
+                 "sum_t": _sum_t(_magnitude(a.qtype) * abs(r.ma) + _magnitude(b.qtype) * abs(r.mb) + abs(r.bias))}
         scalars = [_scalar("int", "PIXELS", e.out.pixels), _scalar("int", "C", e.out.channels),
                    _scalar("long long", "MA", c_int(r.ma)), _scalar("long long", "MB", c_int(r.mb)),
                    _scalar("long long", "B", c_int(r.bias))] + _requant_scalars(r)

@@ -91,6 +91,7 @@ def test_bad_model_one_line_exit_2(case, command, tmp_path, capsys):
     (["simulate", "zoo:cnn-digits", "--dataset", "digits", "--limit", "0"], r"--limit"),
     (["compile", "zoo:cnn-digits", "--board", "zcu1O2", "-o", "OUT"], r"zcu102"),
     (["simulate", "zoo:cnn-digits", "--level", "csim"], r"compiled design"),
+    (["simulate", "zoo:cnn-digits", "--hls-include", "OUT"], r"--hls-include applies to --level csim only"),
     (["inspect", "zoo:cnn-digits", "--simd", "0"], r"--simd"),
 ])
 def test_bad_options_one_line_exit_2(argv, pattern, tmp_path, capsys):
@@ -107,3 +108,29 @@ def test_save_outputs_into_missing_directory(tmp_path, capsys):
     assert main(["simulate", "zoo:mlp-digits", "--limit", "4",
                  "--save-outputs", str(tmp_path / "no" / "o.npy")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def hls_outdir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("design") / "mlp"
+    assert main(["compile", "zoo:mlp-digits", "--board", "pynq-z2", "--backend", "hls", "-o", str(out),
+                 "--quiet"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("folder,pattern", [
+    ("missing", r"--hls-include '.*missing' is not a folder; point --hls-include at a folder holding "
+                r"AMD's ap_int\.h and hls_stream\.h"),
+    ("empty", r"--hls-include '.*empty' has no ap_int\.h or hls_stream\.h; point --hls-include at"),
+    ("file", r"--hls-include '.*file' is not a folder"),
+])
+def test_bad_hls_include_one_line_exit_2(folder, pattern, hls_outdir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TRITIUM_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file").write_text("ap_int.h\n")
+    assert main(["simulate", str(hls_outdir), "--level", "csim", "--hls-include", str(tmp_path / folder)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    import re
+    assert re.search(pattern, err), err
+    assert not (tmp_path / "cache").exists()                       # refused before any build

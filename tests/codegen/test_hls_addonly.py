@@ -34,7 +34,7 @@ def test_library_ternary_pe_is_add_only():
     assert "CODE" in lane and "+=" in lane and "CODE_NEG" in lane   # the body really is the lane op
     assert weight_multiplications(lane) == []
     loop = function_body(PE, "pe_program")
-    assert "LANE" in loop and "mac" in loop and "requant" in loop    # ... and this the program loop
+    assert "LANE" in loop and "mac" in loop and "requant_channel" in loop   # ... and this the program loop
     assert weight_multiplications(loop) == []
     assert weight_multiplications(function_body(PE, "rom_field"), {"word"}) == []
     assert alias_target(PE, "pe_ternary") == ["pe_program", "<", "CFG", ",", "ternary_lane", "<", "CFG", ">", ">"]

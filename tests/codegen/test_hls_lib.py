@@ -1,8 +1,10 @@
 """Unit tests of the hand-written HLS library, each block against a numpy model.
 
-One C++ driver (compiled once with g++ -std=c++17 -Wall -Wextra -Werror, no
-vendor headers) holds a hand-written config per block; `driver CASE` reads
-integers from stdin and prints integers. The Conv/Dense engine and its PEs are
+One C++ driver (compiled with g++ -std=c++17 -Wall -Wextra -Werror, once
+against Tritium's stand-in types and once against AMD's ap_int.h/hls_stream.h,
+the `amd_headers` fixture) holds a hand-written config per block; `driver CASE`
+reads integers from stdin and prints integers. Every block test runs with
+both, so the stand-in's wrap-around is also checked against the real ap_int. The Conv/Dense engine and its PEs are
 tested on one-layer graphs through the generator, against the golden model.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from tritium.ir.types import QType, Requant, Weights, WeightKind, signed_width
 from tritium.schedule import Granularity, schedule_network
 from tritium.toolchain import find_tool
 from tritium.sim.csim import run_csim
+from tritium.sim.hls_headers import vendor_headers
 from tritium.sim.vectors import make_vectors
 
 DRIVER = r"""
@@ -34,21 +37,27 @@ static long long next() { long long v; std::cin >> v; return v; }
 
 struct mp { typedef ap_int<8> act_t; static const int H = 7, W = 5, C = 3, KH = 3, KW = 3, SH = 2, SW = 2,
             PT = 1, PL = 1, OH = 4, OW = 3, PAD = -128; };
+// The requantizers' mult_t, bias_t and sum_t are the narrowest that hold their constants and
+// max|x| * max|M| + max|B| (as tritium.codegen.hls sizes them), so these tests fail if one is short.
 struct ap { typedef ap_uint<6> act_t; typedef ap_int<5> out_t; typedef ap_int<10> acc_t;
+            typedef ap_int<4> mult_t; typedef ap_int<8> bias_t; typedef ap_int<13> sum_t;
             static const int H = 6, W = 7, C = 2, KH = 2, KW = 2, SH = 2, SW = 2, PT = 0, PL = 0, OH = 3, OW = 4,
             PAD = 0, SHIFT = 3; static const long long LO = -16, HI = 15; static const int MULT[2];
             static const long long BIAS[2]; };
 const int ap::MULT[2] = {3, -5};
 const long long ap::BIAS[2] = {4, 100};
 struct gp { typedef ap_int<7> act_t; typedef ap_uint<4> out_t; typedef ap_int<12> acc_t;
+            typedef ap_int<6> mult_t; typedef ap_int<11> bias_t; typedef ap_int<17> sum_t;
             static const int PIXELS = 12, C = 5, SHIFT = 5; static const long long LO = 0, HI = 15;
             static const int MULT[5]; static const long long BIAS[5]; };
 const int gp::MULT[5] = {1, 7, -3, 20, 11};
 const long long gp::BIAS[5] = {16, 0, -40, 3, 1000};
 struct ad { typedef ap_uint<8> a_t; typedef ap_int<6> b_t; typedef ap_int<9> out_t;
+            typedef ap_int<7> ma_t; typedef ap_int<8> mb_t; typedef ap_int<5> bias_t; typedef ap_int<15> sum_t;
             static const int PIXELS = 16, C = 3, SHIFT = 4; static const long long MA = 37, MB = -90, B = 8,
             LO = -256, HI = 255; };
 struct rq { typedef ap_int<16> in_t; typedef ap_uint<3> out_t; static const int PIXELS = 4, C = 2, SHIFT = 9;
+            typedef ap_int<9> mult_t; typedef ap_int<10> bias_t; typedef ap_int<24> sum_t;
             static const long long LO = 0, HI = 7; static const int MULT[2]; static const long long BIAS[2]; };
 const int rq::MULT[2] = {200, -77};
 const long long rq::BIAS[2] = {256, -3};
@@ -107,7 +116,9 @@ int main(int argc, char** argv) {
         long long n = next();
         for (long long i = 0; i < n; ++i) {
             long long acc = next(), m = next(), b = next(), sh = next(), lo = next(), hi = next();
-            std::printf("%lld ", (long long)requant<ap_int<32> >(acc, m, b, (int)sh, lo, hi));
+            // |acc| <= 2^45, |m| < 2^15, |b| <= 2^40: the sum needs exactly 61 bits.
+            std::printf("%lld ", (long long)requant<ap_int<62>, ap_int<61> >(ap_int<46>(acc), ap_int<16>(m),
+                                                                             ap_int<41>(b), (int)sh, lo, hi));
         }
     } else if (which == "maxpool") {
         hls::stream<pixel<mp::act_t, 3> > in, out; feed(in, 35); maxpool<mp>(in, out); dump(out);
@@ -145,12 +156,14 @@ int main(int argc, char** argv) {
 """
 
 
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
+@pytest.fixture(scope="module", params=["stand-in", "amd"])
+def driver(request, tmp_path_factory):
+    types = ("-DTRITIUM_COMPAT",) if request.param == "stand-in" else \
+        vendor_headers(request.getfixturevalue("amd_headers")).flags
     d = tmp_path_factory.mktemp("hlslib")
     (d / "driver.cpp").write_text(DRIVER)
     cxx = find_tool("g++", "TRITIUM_CXX", "install g++")
-    r = subprocess.run([cxx, "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", f"-I{LIB_DIR}", "-o",
+    r = subprocess.run([cxx, "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", *types, f"-I{LIB_DIR}", "-o",
                         str(d / "driver"), str(d / "driver.cpp")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
@@ -235,6 +248,9 @@ def test_requant_matches_numpy(driver):
     lo = rng.integers(-(1 << 20), 0, n)
     hi = rng.integers(0, 1 << 20, n)
     acc[:5] = [0, -1, 1, -(1 << 45), (1 << 45) - 1]
+    acc[5:9], m[5:9] = -(1 << 45), [(1 << 15) - 1, -(1 << 15) + 1, (1 << 15) - 1, -(1 << 15) + 1]
+    b[5:9] = [(1 << 40) - 1, (1 << 40) - 1, -(1 << 40), -(1 << 40)]
+    lo[5:9], hi[5:9] = -(1 << 61), (1 << 61) - 1                   # unclamped: the sum itself, shifted
     want = np.clip((acc * m + b) >> sh, lo, hi)
     rows = np.stack([acc, m, b, sh, lo, hi], 1).reshape(-1)
     got = driver("requant", [n, *rows])

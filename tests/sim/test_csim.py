@@ -80,6 +80,38 @@ def test_cnn_digits_256_vectors():
     assert_exact(run_csim(plan, v), v)
 
 
+# AMD's ap_int.h/hls_stream.h (the `amd_headers` fixture): the same sources, testbench
+# and vectors, built against the vendor's types instead of the stand-in, exact everywhere.
+
+@pytest.mark.parametrize("model,board", [("zoo:cnn-digits", "pynq-z2"), ("zoo:mlp-digits", "pynq-z2"),
+                                         ("zoo:resnet8", "zcu104")])
+def test_zoo_designs_with_amd_headers_64_vectors(model, board, amd_headers):
+    from tritium.frontend import load_model
+    plan, v = compile_graph(lower(load_model(model)), n=64, board=load_board(board))
+    r = run_csim(plan, v, hls_include=amd_headers)
+    assert_exact(r, v)
+    assert r.headers is not None and r.headers.dir == amd_headers
+    assert run_csim(plan, v).binary != r.binary                    # the stand-in is a build of its own
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(100, 10_000), gran=st.sampled_from(list(Granularity)))
+def test_random_networks_with_amd_headers(seed, gran, amd_headers):
+    g = lower(random_graph(seed, max_blocks=5))
+    plan, v = compile_graph(g, n=32, seed=seed, granularity=gran)
+    assert_exact(run_csim(plan, v, hls_include=amd_headers), v)
+
+
+def test_mismatch_diagnosis_with_amd_headers(amd_headers):
+    g = lower(random_graph(12))
+    plan, v = compile_graph(g, n=8)
+    y = v.y.copy()
+    y[3].reshape(-1)[0] += 1
+    r = run_csim(plan, type(v)(v.x, y, v.meta), graph=g, hls_include=amd_headers)
+    assert r.mismatches == 1 and r.first_mismatch.vector == 3
+    assert r.trace_binary is not None and r.first_mismatch.traced is False   # only the expected file differs
+
+
 def test_project_directory_and_cache(tmp_path):
     g = lower(random_graph(9))
     plan, v = compile_graph(g, n=32)

@@ -39,7 +39,10 @@ def compile_graph(g, n, seed):
 
 
 def corrupt_bias(plan, layer_id: str, channel: int, delta: int):
-    """The plan with BIAS[channel] of engine `layer_id` moved by `delta` (params header text)."""
+    """The plan with BIAS[channel] of engine `layer_id` moved by `delta` (params header text).
+
+    The engine's bias_t and sum_t become 64 bits, so the corrupted constant reaches the
+    sum whole: the generator sizes them for the constants it wrote, not for this one."""
     path = next(p for p in plan if p.endswith("_params.h"))
     pat = re.compile(rf"(const long long cfg_{layer_id}::BIAS\[\d+\] = \{{)([^}}]*)(\}};)")
     m = pat.search(plan[path])
@@ -47,14 +50,18 @@ def corrupt_bias(plan, layer_id: str, channel: int, delta: int):
     vals = [int(s) for s in m.group(2).split(",")]
     vals[channel] += delta
     text = plan[path][:m.start(2)] + ", ".join(map(str, vals)) + plan[path][m.end(2):]
-    return {**plan, path: text}
+    cfg = re.compile(rf"struct cfg_{layer_id} {{.*?\n}};", re.S).search(text)
+    widened = re.sub(r"typedef ap_int<\d+> (bias_t|sum_t);", r"typedef ap_int<64> \1;", cfg.group(0))
+    assert widened.count("ap_int<64>") >= 2, cfg.group(0)[:400]
+    return {**plan, path: text[:cfg.start()] + widened + text[cfg.end():]}
 
 
 def traced_binaries():
     return list(cache_root().glob(f"*/{TRACE_BINARY}"))
 
 
-def test_exact_design_never_builds_the_trace():
+def test_exact_design_never_builds_the_trace(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRITIUM_CACHE", str(tmp_path))    # its own cache: other tests build traces
     g = lower(random_graph(5))
     plan, v, _ = compile_graph(g, 16, 5)
     r = run_csim(plan, v, graph=g)

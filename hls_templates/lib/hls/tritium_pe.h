@@ -26,7 +26,7 @@
 //   M, GROUPS, CPG (input channels per group), MPG (rows per group), P, S,
 //   ITEMS, TAPS, FLAT (1: flattened lanes), IN_WORDS, IN_BANKS, IN_ROWS (the PE
 //   input buffer), MAX_ROWS, MAX_ENTRIES, MAX_WORDS,
-//   act_t, out_t, acc_t, SHIFT, LO, HI, and the ROMs
+//   act_t, out_t, acc_t, the requantizer's mult_t, bias_t, sum_t, SHIFT, LO, HI, and the ROMs
 //   NROWS[P], ROW[P][MAX_ROWS], NITEMS[P][MAX_ROWS], ITEM[P][MAX_ENTRIES],
 //   CODE[P][MAX_WORDS][CHUNKS] (ternary) or WEIGHT[P][MAX_WORDS][CHUNKS] and
 //   WEIGHT_BITS (int), MULT[M], BIAS[M]; `pe` selects the PE kind
@@ -121,8 +121,7 @@ TRITIUM_HLS("HLS UNROLL")
                     ++word;
                 }
             }
-            out[row] = requant<typename CFG::out_t>(acc, CFG::MULT[row], CFG::BIAS[row], CFG::SHIFT,
-                                                    CFG::LO, CFG::HI);
+            out[row] = requant_channel<CFG>(acc, row);
         }
     }
 };

@@ -37,7 +37,7 @@ void maxpool(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
     lb.drain(in);
 }
 
-// CFG: window fields, act_t, out_t, acc_t, SHIFT, LO, HI, MULT[C], BIAS[C].
+// CFG: window fields, act_t, acc_t, and the requant_channel fields (tritium_requant.h).
 template <class CFG>
 void avgpool(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
              hls::stream<pixel<typename CFG::out_t, CFG::C> >& out) {
@@ -51,8 +51,7 @@ void avgpool(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
             for (int c = 0; c < CFG::C; ++c) {
                 typename CFG::acc_t s = 0;
                 for (int k = 0; k < CFG::KH * CFG::KW; ++k) s += win[k][c];
-                o.d[c] = requant<typename CFG::out_t>(s, CFG::MULT[c], CFG::BIAS[c], CFG::SHIFT, CFG::LO,
-                                                      CFG::HI);
+                o.d[c] = requant_channel<CFG>(s, c);
             }
             out.write(o);
         }
@@ -61,7 +60,7 @@ void avgpool(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
 }
 
 // Global average pool: per-channel sum of all PIXELS, then requantize: one vector out.
-// CFG: PIXELS, C, act_t, out_t, acc_t, SHIFT, LO, HI, MULT[C], BIAS[C].
+// CFG: PIXELS, C, act_t, acc_t, and the requant_channel fields (tritium_requant.h).
 template <class CFG>
 void global_avgpool(hls::stream<pixel<typename CFG::act_t, CFG::C> >& in,
                     hls::stream<pixel<typename CFG::out_t, CFG::C> >& out) {
@@ -74,14 +73,16 @@ TRITIUM_HLS("HLS PIPELINE II = 1")
     }
     pixel<typename CFG::out_t, CFG::C> o;
     for (int c = 0; c < CFG::C; ++c) {
-        o.d[c] = requant<typename CFG::out_t>(acc[c], CFG::MULT[c], CFG::BIAS[c], CFG::SHIFT, CFG::LO, CFG::HI);
+        o.d[c] = requant_channel<CFG>(acc[c], c);
     }
     out.write(o);
 }
 
 // Residual add. The skip operand's FIFO depth is set by the generated top
-// (STREAM pragma) from the schedule's pixel delays.
-// CFG: PIXELS, C, a_t, b_t, out_t, MA, MB, B, SHIFT, LO, HI.
+// (STREAM pragma) from the schedule's pixel delays. Each product is formed at
+// the width of its operands (a_t times ma_t, b_t times mb_t) and the sum in
+// sum_t, sized by the compiler to hold max|a|*|MA| + max|b|*|MB| + |B|.
+// CFG: PIXELS, C, a_t, b_t, out_t, ma_t, mb_t, bias_t, sum_t, MA, MB, B, SHIFT, LO, HI.
 template <class CFG>
 void residual_add(hls::stream<pixel<typename CFG::a_t, CFG::C> >& a,
                   hls::stream<pixel<typename CFG::b_t, CFG::C> >& b,
@@ -93,7 +94,9 @@ TRITIUM_HLS("HLS PIPELINE II = 1")
         pixel<typename CFG::out_t, CFG::C> o;
         for (int c = 0; c < CFG::C; ++c) {
 TRITIUM_HLS("HLS UNROLL")
-            wide_t v = wide_t(x.d[c]) * wide_t(CFG::MA) + wide_t(y.d[c]) * wide_t(CFG::MB) + wide_t(CFG::B);
+            typename CFG::sum_t v = x.d[c] * typename CFG::ma_t(CFG::MA);
+            v += y.d[c] * typename CFG::mb_t(CFG::MB);
+            v += typename CFG::bias_t(CFG::B);
             v >>= CFG::SHIFT;
             if (v < CFG::LO) v = CFG::LO;
             if (v > CFG::HI) v = CFG::HI;

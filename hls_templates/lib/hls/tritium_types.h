@@ -5,7 +5,9 @@
 // ap_axi_sdata.h. Under plain g++ (C++17) it provides the small subset of them
 // the library uses, written here, so that the generated code builds with no
 // vendor header at all (DESIGN §5, level L2). Define TRITIUM_COMPAT to force
-// the self-written subset.
+// the self-written subset, TRITIUM_VENDOR_TYPES to require the vendor's
+// (`tritium simulate --level csim` defines one or the other, so what a build
+// used never depends on what happens to be on the include path).
 //
 // The subset: ap_int<N>/ap_uint<N> (N <= 64) wrap to N bits like ap_int
 // (every value read is the wrapped one; see ap_narrow) and convert to
@@ -17,17 +19,36 @@
 #ifndef TRITIUM_TYPES_H
 #define TRITIUM_TYPES_H
 
-#if !defined(TRITIUM_COMPAT) && (defined(__SYNTHESIS__) || \
+#if defined(TRITIUM_COMPAT) && defined(TRITIUM_VENDOR_TYPES)
+#error "define TRITIUM_COMPAT (Tritium's stand-in types) or TRITIUM_VENDOR_TYPES (AMD's headers), not both"
+#endif
+
+#if !defined(TRITIUM_COMPAT) && (defined(__SYNTHESIS__) || defined(TRITIUM_VENDOR_TYPES) || \
     (__has_include(<ap_int.h>) && __has_include(<hls_stream.h>) && __has_include(<ap_axi_sdata.h>)))
 #define TRITIUM_VENDOR 1
+#if !defined(__SYNTHESIS__) && defined(__GNUC__)
+// The C-simulation model of ap_int reads a value before it is set (ap_private's
+// default constructor clears its unused bits), which GCC's -Wuninitialized
+// reports at the inlined call even from a system header. Silenced for the
+// vendor's lines only: the diagnostic state is per source location, so our
+// own code keeps every warning.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <ap_axi_sdata.h>
 #include <ap_int.h>
 #include <hls_stream.h>
+#if !defined(__SYNTHESIS__) && defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace tritium {
-// One AXI4-Stream beat with TDATA and TLAST only (no TKEEP/TSTRB/TUSER).
+// One AXI4-Stream beat with TDATA and TLAST only (no TKEEP/TSTRB/TUSER/TID/TDEST),
+// in the form UG1399 documents: with strict enablement every carried signal,
+// TDATA included, is named, and each named one must have a width.
 template <int W>
-using axis_word = hls::axis<ap_uint<W>, 0, 0, 0, AXIS_ENABLE_LAST, true>;
+using axis_word = hls::axis<ap_uint<W>, 0, 0, 0, AXIS_ENABLE_DATA | AXIS_ENABLE_LAST, true>;
 }  // namespace tritium
 
 #else
@@ -252,9 +273,6 @@ struct axis_word {
 #endif
 
 namespace tritium {
-
-// Full-width intermediate of a requantization (DESIGN §2: 64-bit products).
-typedef ap_int<64> wide_t;
 
 // One pixel (all its channels) or one vector: the unit every FIFO carries.
 template <class T, int N>
