@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -103,6 +104,20 @@ class Pnr:
     def lpf_path(self) -> Path:
         """The constraint file: `lpf` as given if absolute, else beside the shipped profiles."""
         return Path(self.lpf) if Path(self.lpf).is_absolute() else BOARDS_DIR / self.lpf
+
+    def pins(self) -> dict[str, str]:
+        """{port: site} of the constraint file's `LOCATE COMP "port" SITE "site";` lines:
+        the ports a board top must have (`led[0]` is bit 0 of `led`)."""
+        text = self.lpf_path().read_text()
+        return dict(re.findall(r'LOCATE\s+COMP\s+"([^"]+)"\s+SITE\s+"([^"]+)"\s*;', text))
+
+    def clock_port(self) -> str:
+        """The oscillator's port: the constraint file's `FREQUENCY PORT` line."""
+        m = re.search(r'FREQUENCY\s+PORT\s+"([^"]+)"', self.lpf_path().read_text())
+        if m is None:
+            raise BoardError(f"{self.lpf_path()} has no FREQUENCY PORT line naming the "
+                             "oscillator's port")
+        return m.group(1)
 
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")

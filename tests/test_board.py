@@ -136,3 +136,11 @@ def test_dram_keys_are_required_and_typos_rejected():
     with pytest.raises(BoardError, match=r"unknown key 'dram_gbs' \(did you mean 'dram_gbps'\?\)"):
         board_from_dict(_data() | {"dram_gbs": 1.0}, "f.yaml")
     assert board_from_dict(_data() | {"dram_gbps": 0}, "f.yaml").dram_bits_per_cycle == 0
+
+
+def test_pins_come_from_the_constraint_file():
+    p = load_board("ulx3s").pnr
+    pins = p.pins()
+    assert p.clock_port() == "clk_25mhz" and pins["clk_25mhz"] == "G2"
+    assert (pins["uart_rx"], pins["uart_tx"]) == ("M1", "L4")
+    assert [pins[f"led[{i}]"] for i in range(8)] == "B2 C2 C1 D2 D1 E2 E1 H3".split()
