@@ -25,6 +25,7 @@ VERSIONS: dict[str, str] = {
     "synth": "1.1",       # OUTDIR/synth.json, `tritium synth --json`; 1.1: engines, glue
     "inspect": "1.0",     # `tritium inspect --json`
     "boards": "1.0",      # `tritium boards --json`
+    "run": "1.0",         # `tritium run --json`
 }
 
 

@@ -13,7 +13,7 @@ import sys
 from ..errors import TritiumError
 
 # Sub-command modules, in the order `tritium --help` lists them.
-COMMANDS = ["inspect", "compress", "compile", "simulate", "synth", "compare", "boards", "demo"]
+COMMANDS = ["inspect", "compress", "compile", "simulate", "synth", "run", "compare", "boards", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:
