@@ -59,3 +59,18 @@ def test_wrapper_equals_golden_on_all_360_digits(mlp):
     r = _run(mlp, v)
     assert v.n == 360 and r.answered == 360 and r.mismatches == 0
     assert r.rtl_accepted == 360 and r.rtl_dropped == 0 and r.resent == 0
+
+
+@pytest.mark.slow
+def test_cnn_frames_of_many_beats_with_random_damage(tmp_path):
+    """cnn-digits: 64 one-byte beats a frame (the multi-beat path), 20 images, a fault
+    every 150 bytes or so; the wrapper and the Deframer agree on every drop."""
+    import random
+    d = tritium.compile("zoo:cnn-digits", board="ulx3s", backend="rtl", outdir=tmp_path / "cnn")
+    v = _digits(d, 20)
+    rng = random.Random(5)
+    damage = [(k, rng.choice(["drop", "set", "insert"]), rng.choice([0x7E, 0x7D, rng.randrange(256)]))
+              for k in sorted(rng.sample(range(20 * 80), 10))]
+    r = _run(d, v, damage=damage)
+    assert r.answered == 20 and r.mismatches == 0
+    assert r.rtl_dropped == r.model_dropped > 0 and r.rtl_accepted == r.model_accepted == 20
