@@ -100,11 +100,22 @@ class Session:
                     out += self._send(q.index, now, q.tries + 1)
         return bytes(out)
 
+    def _why(self) -> str:
+        """What the replies so far say about a board that stopped answering."""
+        bad = {k: v for k, v in self._rx.dropped.items() if v}
+        if bad.get("length") or bad.get("kind"):
+            seen = ", ".join(f"{k}: {v}" for k, v in sorted(bad.items()))
+            return (f"; it sent frames of another kind or length ({seen}): is the loaded bitstream "
+                    "built from this OUTDIR?")
+        if not self.answered.any():
+            return (" (nor any other: is the bitstream loaded, the port right, the baud "
+                    f"{self.link.baud}?)")
+        return ""
+
     def _send(self, index: int, now: float, tries: int) -> bytes:
         if tries > self.tries:
             raise LinkError(f"the board did not answer input {index} after {self.tries} tries"
-                            + ("" if self.answered.any() else " (nor any other: is the bitstream loaded, "
-                               f"the port right, the baud {self.link.baud}?)"))
+                            + self._why())
         self.resent += tries > 1
         self._stamp += 1
         self._pending[index % 256] = _Pending(index, self._stamp, now, tries)

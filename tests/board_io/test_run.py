@@ -105,6 +105,15 @@ def test_session_gives_up_with_a_hint():
         s.poll(2.0)
 
 
+def test_session_names_a_bitstream_of_another_design():
+    link = Link(8, 1, 1, 8, False, 8, 2, False, 1_000_000)
+    s = Session(link, np.array([[1]]), timeout=1.0, tries=1)
+    s.poll(0.0)
+    s.feed(encode(REPLY, 0, b"\x01\x02\x03"), 0.5)        # three bytes where two belong
+    with pytest.raises(LinkError, match=r"another kind or length \(length: 1\): is the loaded bitstream"):
+        s.poll(1.0)
+
+
 def _err(capsys, *args):
     rc = main(["run", *args])
     err = capsys.readouterr().err
