@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first access (PEP 562).
 _API = {name: "api" for name in (
-    "load", "compile", "compress", "simulate", "compare", "open_design",
-    "Model", "Design", "SimResult", "Comparison")}
+    "load", "compile", "compress", "simulate", "compare", "open_design", "run",
+    "Model", "Design", "SimResult", "Comparison", "RunResult")}
 _API["Report"] = "report.typed"
 
 __all__ = sorted(_API) + ["errors", "__version__"]

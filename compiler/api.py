@@ -229,6 +229,7 @@ def compile(model, board, *, backend=None, outdir=None, pe: int | None = None,
     plan["compile.json"] = _dumps(schema.stamp("compile", {
         "tritium": _version(), "model": model.name, "fingerprint": model.graph.fingerprint(),
         "board": b.name, "part": b.part, "clock_mhz": b.clock_mhz, "backends": list(backends),
+        "board_profile": b.to_json(),
         **{k: v for k, v in options.items() if k not in ("model", "board")}}), indent=2)
     with step("generating " + (", ".join(backends) or "reports")):
         plan.update(_generate(backends, model.graph, net, b, vectors))
@@ -266,8 +267,12 @@ def _generate(backends, graph, net, board, n_vectors: int) -> dict:
         from .codegen.hls import generate_hls
         plan.update(generate_hls(graph, net, part=board.part, clock_mhz=board.clock_mhz, vectors=vectors))
     if "rtl" in backends:
+        from .codegen.board import generate_board, has_wrapper
         from .codegen.rtl import generate_rtl
-        plan.update(generate_rtl(graph, net, vectors=vectors))
+        rtl = generate_rtl(graph, net, vectors=vectors)
+        plan.update(rtl)
+        if has_wrapper(board):    # an ECP5 board with known pins: the UART wrapper and board top
+            plan.update(generate_board(rtl, graph, board))
     return plan
 
 
@@ -290,7 +295,7 @@ def _compile_meta(outdir: Path) -> dict:
 
 def open_design(outdir) -> Design:
     """The design a `tritium compile -o OUTDIR` (or `compile(..., outdir=)`) wrote."""
-    from .board import load_board
+    from .board import compiled_board
     from .errors import BoardError
     from .schedule import NetworkSchedule
     d = Path(outdir)
@@ -307,7 +312,7 @@ def open_design(outdir) -> Design:
         raise ModelError(f"'{d}' was compiled from a different model or tritium version "
                          "than the one saved in it; compile it again")
     try:
-        board = load_board(meta["board"])
+        board = compiled_board(meta)
     except BoardError:
         board = None
     return Design(model, board, NetworkSchedule.from_json(sched), report, {}, backends, d)
@@ -485,6 +490,86 @@ def _design_level(design: Design, level: str, graph, x, y, base, jobs, gaps, hea
                      model_cycles_per_frame=int(r.model_cycles_per_frame),
                      schedule_cycles_per_frame=int(r.schedule_cycles_per_frame), gaps=gaps,
                      sim_seconds=round(r.sim_seconds, 3))
+
+
+# --------------------------------------------------------------------------- run on a board
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """A dataset sent through a board (or a model of one) by `tritium run`.
+
+    `accuracy` (0..1) is the argmax of the board's outputs against the labels,
+    `golden_accuracy` the golden model's; `exact` the inputs whose every output
+    value equals the golden model's, `mismatches` the output values that
+    differ; `fps` answered inputs per second of wall time, link included;
+    `resent` requests sent again, `board_drops` requests the board reports it
+    dropped, `rejected` damaged replies the host dropped.
+    """
+    model: str
+    dataset: str
+    port: str
+    n: int
+    accuracy: float
+    golden_accuracy: float
+    exact: int
+    mismatches: int
+    first_mismatch: str | None
+    fps: float
+    seconds: float
+    window: int
+    resent: int
+    board_drops: int
+    rejected: int
+    outputs: np.ndarray = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+    def to_json(self) -> dict:
+        """The `tritium run --json` document (outputs excluded)."""
+        keys = [f for f in self.__dataclass_fields__ if f != "outputs"]
+        return schema.stamp("run", {k: getattr(self, k) for k in keys})
+
+
+def run(outdir, port: str, *, dataset="digits", limit: int | None = None, window: int = 2,
+        timeout: float | None = None, progress=None, step: Step | None = None) -> RunResult:
+    """Send `dataset` through the board wrapper of a compile OUTDIR on `port`.
+
+    `port`: a pyserial URL (`/dev/ttyUSB0`, `COM3`, `socket://host:port`); the
+    bitstream must be built from `outdir` (`tritium build`) and loaded. Each
+    input goes as one request frame (`tritium.board_io.framing`), at most
+    `window` unanswered at a time (the wrapper holds 2); a lost frame is sent
+    again, at most 4 times, after `timeout` seconds (default from the baud
+    rate). The outputs are compared with the golden model's, value by value.
+    """
+    from .board_io.host import run_link
+    from .board_io.link import Link
+    from .data import Dataset, channels_last, fit_input, load_dataset
+    from .sim.vectors import make_vectors
+    step = step or _quiet_step
+    design = open_design(outdir)
+    link = Link.read(outdir)
+    if design.model is None:
+        raise ModelError(f"'{outdir}' holds no model; compile it again with --backend rtl")
+    data = (dataset if isinstance(dataset, Dataset) else load_dataset(dataset)).limit(limit)
+    graph = design.model.graph
+    x = channels_last(fit_input(data.x, graph.input.shape, data.name))
+    with step(f"golden model on {len(x)} inputs"):
+        v = make_vectors(graph, x)
+    bar = progress or (lambda n, what: contextlib.nullcontext(lambda k=1: None))
+    with bar(len(x), f"frames through {port}") as advance:
+        s, secs = run_link(port, link, v.x, window=window, timeout=timeout, advance=advance)
+    golden = v.y.reshape(len(x), -1)
+    differ = s.outputs != golden
+    first = None
+    if differ.any():
+        i, j = (int(k) for k in np.argwhere(differ)[0])
+        first = f"input {i}, output {j}: board {int(s.outputs[i, j])}, golden {int(golden[i, j])}"
+    return RunResult(str(outdir), data.name, port, int(len(x)), _accuracy(_argmax(s.outputs), data.y),
+                     _accuracy(_argmax(golden), data.y), int((~differ.any(1)).sum()), int(differ.sum()),
+                     first, round(len(x) / secs, 3) if secs > 0 else 0.0, round(secs, 3), window,
+                     s.resent, s.board_drops, s.rejected, s.outputs)
 
 
 # --------------------------------------------------------------------------- compress

@@ -111,6 +111,11 @@ class Pnr:
         text = self.lpf_path().read_text()
         return dict(re.findall(r'LOCATE\s+COMP\s+"([^"]+)"\s+SITE\s+"([^"]+)"\s*;', text))
 
+    def io_types(self) -> dict[str, str]:
+        """{port: IO_TYPE} of the constraint file's `IOBUF PORT "port" IO_TYPE=...` lines."""
+        text = self.lpf_path().read_text()
+        return dict(re.findall(r'IOBUF\s+PORT\s+"([^"]+)"[^;]*?IO_TYPE=(\w+)', text))
+
     def clock_port(self) -> str:
         """The oscillator's port: the constraint file's `FREQUENCY PORT` line."""
         m = re.search(r'FREQUENCY\s+PORT\s+"([^"]+)"', self.lpf_path().read_text())
@@ -159,6 +164,14 @@ def board_from_dict(data: object, where: str = "<dict>") -> Board:
     for key, value in data.items():
         _check_type(key, value, where)
     return _build(data, where)
+
+
+def compiled_board(meta: dict) -> Board:
+    """The board a compile.json was written for: its `board_profile` (the whole profile,
+    so a board given as a YAML path is found again), else the shipped profile by name."""
+    if isinstance(meta.get("board_profile"), dict):
+        return board_from_dict(meta["board_profile"], where="compile.json's board_profile")
+    return load_board(meta["board"])
 
 
 def _resolve(spec: str) -> Path:

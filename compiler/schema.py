@@ -18,7 +18,7 @@ from .errors import ModelError
 # kind -> the version this tritium writes.
 VERSIONS: dict[str, str] = {
     "report": "1.2",      # OUTDIR/report.json; 1.1: synth section per engine, glue, comparable, fit; 1.2: timing (tritium build)
-    "compile": "1.0",     # OUTDIR/compile.json
+    "compile": "1.1",     # OUTDIR/compile.json; 1.1: board_profile
     "schedule": "1.0",    # OUTDIR/schedule.json
     "simulate": "1.1",    # `tritium simulate --json`; 1.1: csim hls_include, ap_axi_sdata
     "compress": "2.0",    # OUT.compress.json; 2.0: accuracies as fractions 0..1 (1: percent, key "version")
@@ -26,6 +26,7 @@ VERSIONS: dict[str, str] = {
     "build": "1.0",       # OUTDIR/build.json, `tritium build --json`
     "inspect": "1.0",     # `tritium inspect --json`
     "boards": "1.0",      # `tritium boards --json`
+    "run": "1.0",         # `tritium run --json`
 }
 
 

@@ -18,33 +18,40 @@ from tritium.sim import build
 from tritium.sim.rtl import (TB_DIR, build_args, build_inputs, rom_files, staged_sources, stream_params,
                              verilator_env, verilator_version, with_ccache)
 
-EXECUTABLE = "tb_top"   # cocotb's runner names the Verilator executable after the top
+def build_cocotb(files: dict[str, bytes], meta: dict, *, top: str = "tb_top",
+                 inputs: dict[str, bytes] | None = None, sources: list[str] | None = None,
+                 params: dict[str, int] | None = None):
+    """The cached cocotb build of `top` (a `tritium.sim.build.Build`).
 
-
-def build_cocotb(files: dict[str, bytes], meta: dict):
-    """The cached cocotb build of tb_top around the design (a `tritium.sim.build.Build`)."""
+    Default: tb_top around the design (`build_inputs`, `staged_sources`,
+    `stream_params`). Another top (the board wrapper, `tritium.sim.board`)
+    names the staged `inputs`, the `sources` among them in compile order
+    (relative to the build folder) and its `params`.
+    """
     exe, env = verilator_env()
     os.environ.update({k: env[k] for k in ("VERILATOR_ROOT", "PATH", "MAKEFLAGS") if k in env})
     if "OBJCACHE" in with_ccache(env):
         os.environ.setdefault("OBJCACHE", "ccache")
     import cocotb
     from cocotb_tools.runner import get_runner
-    params = stream_params(meta)
-    inputs = build_inputs(files, meta)
+    params = stream_params(meta) if params is None else params
+    inputs = build_inputs(files, meta) if inputs is None else inputs
 
     def compile_(work: Path, entry: Path) -> None:
+        staged = staged_sources(work, meta) if sources is None else [str(work / s) for s in sources]
         try:
             get_runner("verilator").build(
-                sources=staged_sources(work, meta), hdl_toplevel="tb_top", build_dir=str(work),
+                sources=staged, hdl_toplevel=top, build_dir=str(work),
                 parameters=params, build_args=build_args(entry, meta), always=True,
                 log_file=str(work / "build.log"))
         except (subprocess.CalledProcessError, SystemExit) as e:
             log = (work / "build.log").read_text()[-3000:] if (work / "build.log").exists() else str(e)
             raise ToolError(f"the cocotb Verilator build failed:\n{log}") from None
 
-    tool = ("cocotb", cocotb.__version__, verilator_version(exe, env),
+    tool = ("cocotb", cocotb.__version__, verilator_version(exe, env), top,
             *(f"{k}={v}" for k, v in params.items()))
-    return build.cached_build("rtl", inputs, tool, compile_, [EXECUTABLE, *rom_files(inputs)])
+    # cocotb's runner names the Verilator executable after the top
+    return build.cached_build("rtl", inputs, tool, compile_, [top, *rom_files(inputs)])
 
 
 def run_cocotb(files: dict[str, bytes], meta: dict, plusargs: list[str], max_cycles: int,

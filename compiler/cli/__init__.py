@@ -13,8 +13,8 @@ import sys
 from ..errors import TritiumError
 
 # Sub-command modules, in the order `tritium --help` lists them.
-COMMANDS = ["inspect", "compress", "compile", "simulate", "synth", "build", "compare", "boards",
-            "demo"]
+COMMANDS = ["inspect", "compress", "compile", "simulate", "synth", "build", "run", "compare",
+            "boards", "demo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

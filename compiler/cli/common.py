@@ -61,6 +61,19 @@ def emit_json(obj) -> None:
     sys.stdout.write("\n")
 
 
+def finish(args, result, print_line) -> int:
+    """The end of a command that checks outputs against the golden model (`simulate`,
+    `run`): `--save-outputs`, then `--json` or the summary line; exit status 0 when
+    every output equals the golden model's, else 1."""
+    if args.save_outputs:
+        save_npy(args.save_outputs, result.outputs)
+    if args.json:
+        emit_json(result.to_json())
+    else:
+        print_line(result.to_json())
+    return 0 if result.mismatches == 0 else 1
+
+
 def save_npy(path: str | Path, array: np.ndarray) -> None:
     import io
     buf = io.BytesIO()

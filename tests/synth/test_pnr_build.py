@@ -1,9 +1,8 @@
 """`tritium build`: place and route with nextpnr-ecp5 (tritium.synth.pnr).
 
-The live case places and routes a small generated network out of context (yosys about
-20 s, nextpnr about 30 s here); the board-top build with pins and a bitstream needs the
-board wrapper and is its own test. The rest pins the parsing of nextpnr's report and the
-user errors.
+The live cases place and route a small generated network (yosys about 5 to 20 s,
+nextpnr about 20 to 30 s here): out of context, with the board wrapper to a bitstream, and at
+a clock it misses. The rest pins the parsing of nextpnr's report and the user errors.
 """
 from __future__ import annotations
 
@@ -49,8 +48,57 @@ def test_out_of_context_build_reports_fmax_path_and_utilisation(small):
     assert not list(small.glob(".build-*"))
 
 
-def test_build_needs_the_board_top_for_a_bitstream(small, capsys):
-    assert main(["build", str(small)]) == 2
+def _profile(tmp_path, clock_mhz: float) -> str:
+    """The ULX3S profile at another clock, as a user's own board YAML."""
+    import yaml
+    from tritium.board import BOARDS_DIR
+    d = yaml.safe_load((BOARDS_DIR / "ulx3s.yaml").read_text())
+    d["name"], d["clock_mhz"] = f"ulx3s-{clock_mhz:g}", clock_mhz
+    d["pnr"]["lpf"] = str(BOARDS_DIR / "ulx3s.lpf")
+    path = tmp_path / f"ulx3s-{clock_mhz:g}.yaml"
+    path.write_text(yaml.safe_dump(d))
+    return str(path)
+
+
+def test_board_build_writes_a_bitstream(tmp_path):
+    """The wrapper's board top (PLL, UART, pins of ulx3s.lpf) to a .bit, at 40 MHz (the small
+    net's requantizer path closes near 50 MHz; issue 14's Fmax work is its own test)."""
+    import tritium
+    from tritium.zoo.random_net import random_graph
+    out = tmp_path / "d"
+    tritium.compile(random_graph(3), board=_profile(tmp_path, 40), simd=4, backend="rtl", outdir=out)
+    assert main(["build", str(out)]) == 0
+    doc = json.loads((out / "build.json").read_text())
+    assert doc["top"] == "tritium_board" and doc["bitstream"] == "bitstream/tritium_board.bit"
+    assert doc["timing"]["met"] and doc["timing"]["target_mhz"] == 40.0
+    assert doc["utilisation"]["pll"]["used"] == 1 and doc["utilisation"]["io"]["used"] == 11
+    bit = (out / doc["bitstream"]).read_bytes()
+    # ecppack's header comment names the part, then the ECP5 preamble 0xBDB3
+    assert bit.startswith(b"\xff\x00Part: LFE5U-85F-6CABGA381\x00\xff")
+    assert bytes([0xFF, 0xFF, 0xBD, 0xB3]) in bit[:64] and len(bit) > 100_000
+    assert doc["timing"]["critical_path"]["from_engine"] is not None
+
+
+def test_a_missed_clock_is_one_line_and_no_bitstream(tmp_path, capsys):
+    import tritium
+    from tritium.zoo.random_net import random_graph
+    out = tmp_path / "d"
+    tritium.compile(random_graph(3), board=_profile(tmp_path, 150), simd=4, backend="rtl", outdir=out)
+    assert main(["build", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tritium build: error: timing: Fmax ")
+    assert "below the board's 150 MHz; critical path" in err[0]
+    assert not (out / "bitstream").exists() and not list(out.glob(".build-*"))
+    report = json.loads((out / "report.json").read_text())
+    assert not report["timing"]["met"] and report["timing"]["fps_at_fmax"] < report["timing"]["fps_at_target"]
+
+
+def test_build_needs_the_board_top_for_a_bitstream(small, tmp_path, capsys):
+    import shutil
+    bare = tmp_path / "bare"
+    shutil.copytree(small, bare)
+    shutil.rmtree(bare / "rtl" / "board")
+    assert main(["build", str(bare)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no board top" in err[0] and "--out-of-context" in err[0]
 
