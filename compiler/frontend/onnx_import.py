@@ -17,9 +17,11 @@ Constants (initializers, Constant nodes and small shape arithmetic such as
 on a constant yields integer weight codes: 2-bit signed narrow-range is
 ternary, any other width integer. A `Quant` node on an activation becomes an
 IR QUANT with `QType(bits, signed, scale)`; its round-to-nearest maps to the
-IR's `floor(x/s + 1/2)` (the modes differ only on exact ties). Scalar
-Mul/Div/Add/Sub by a constant directly on the graph input fold into the
-input's `pre_mul`/`pre_add`.
+IR's `floor(x/s + 1/2)` (the modes differ only on exact ties).
+Mul/Div/Add/Sub by a scalar or per-channel constant become IR AFFINE nodes,
+Identity, Dropout and float Casts of an activation vanish, and the
+canonicalization passes (`tritium.passes.canonicalize`) then fold every
+AFFINE into a neighbour or refuse it.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from onnx import numpy_helper
 
 from ..errors import ModelError, OptionError, QuantizationError, UnsupportedError
 from ..ir.graph import Graph, Node
-from ..ir.ops import (AddAttrs, BatchNormAttrs, ClipAttrs, GapAttrs, InputAttrs, MacAttrs, NoAttrs,
+from ..ir.ops import (AddAttrs, AffineAttrs, BatchNormAttrs, ClipAttrs, GapAttrs, InputAttrs, MacAttrs, NoAttrs,
                       Op, PoolAttrs, QuantAttrs, Stage)
 from ..ir.shapes import out_shape
 from ..ir.types import QType, TensorType, WeightKind, Weights
@@ -66,13 +68,11 @@ class QConst:
 
 @dataclass(frozen=True, eq=False)
 class Act:
-    """An ONNX activation tensor: the IR node holding it and its layout (see module doc).
-    `pre` is set while the tensor is the graph input under foldable preprocessing."""
+    """An ONNX activation tensor: the IR node holding it and its layout (see module doc)."""
 
     node: str
     layout: str
     perm: np.ndarray | None = None
-    pre: tuple[float, float] | None = None
 
 
 def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str | None = None) -> Graph:
@@ -85,6 +85,8 @@ def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str |
     model, label = _load(src)
     graph_name = model.graph.name if model.graph.name not in ("", "main_graph") else label
     g = _Importer(model, _parse_shape(input_shape), name or graph_name).run()
+    from ..passes import canonicalize
+    g = canonicalize(g)
     if ternarize:
         from ..passes.quantize_weights import quantize_weights
         g = quantize_weights(g, ternarize)
@@ -163,16 +165,9 @@ class _Importer:
         self.acts: dict[str, Act] = {}
         self.nodes: list[Node] = []
         self.pos: dict[str, int] = {}
-        self.input_pre: tuple[float, float] | None = None
         self.dtype = {a.tensor_name: next((kv.value for kv in a.quant_parameter_tensor_names
                                            if kv.key == "finn_datatype"), None)
                       for a in self.g.quantization_annotation}
-        self.uses: dict[str, int] = {}
-        for n in self.g.node:
-            for i in n.input:
-                self.uses[i] = self.uses.get(i, 0) + 1
-        for o in self.g.output:
-            self.uses[o.name] = self.uses.get(o.name, 0) + 1
         self.input_shape = input_shape
 
     # -- driver ------------------------------------------------------------------
@@ -207,7 +202,7 @@ class _Importer:
         chw = self._input_dims(inp.name, tt.HasField("shape"), dims)
         shape = (chw[1], chw[2], chw[0]) if len(chw) == 3 else chw
         self._emit(inp.name, Op.INPUT, [], InputAttrs(), shape=shape)
-        self.acts[inp.name] = Act(self.nodes[0].name, "map" if len(chw) == 3 else "vec", pre=(1.0, 0.0))
+        self.acts[inp.name] = Act(self.nodes[0].name, "map" if len(chw) == 3 else "vec")
 
     def _input_dims(self, name: str, has_shape: bool, dims) -> tuple[int, ...]:
         given = self.input_shape
@@ -276,22 +271,10 @@ class _Importer:
     def _ir(self, name: str) -> Node:
         return self.nodes[self.pos[name]]
 
-    def _amend(self, name: str, attrs) -> None:
-        self.nodes[self.pos[name]] = replace(self._ir(name), attrs=attrs)
-
     def _act(self, tensor: str, what: str) -> Act:
-        """The activation `tensor`, materialising any input preprocessing folded so far."""
         if tensor not in self.acts:
             raise UnsupportedError(f"{what} takes the constant '{tensor}' where an activation is expected")
-        act = self.acts[tensor]
-        if act.pre is not None:
-            if self.input_pre not in (None, act.pre):
-                raise UnsupportedError("the graph input is used with two different constant "
-                                       "preprocessings; only one Mul/Div/Add/Sub chain is supported")
-            self.input_pre = act.pre
-            self._amend(act.node, InputAttrs(*act.pre))
-            act = replace(act, pre=None)
-        return act
+        return self.acts[tensor]
 
     def _set(self, node, act: Act) -> None:
         self.acts[node.output[0]] = act
@@ -551,8 +534,17 @@ class _Importer:
     def _identity(self, node) -> None:
         self._set(node, self.acts[node.input[0]])
 
+    def _cast(self, node) -> None:
+        to = _attrs(node).get("to")
+        if to not in FLOAT_TYPES:
+            kind = onnx.TensorProto.DataType.Name(to) if to is not None else "no type"
+            raise UnsupportedError(f"Cast '{_label(node)}' of an activation to {kind}; only casts "
+                                   "between float types (no-ops here) are supported: remove the cast")
+        self._identity(node)
+
     def _arith(self, node) -> None:
-        """Add/Sub/Mul/Div: a residual Add, a bias after a MAC, or input preprocessing."""
+        """Add/Sub/Mul/Div: a residual Add, or an AFFINE by a constant that the
+        canonicalization passes fold (`passes.fold_affine`)."""
         a, b = node.input[0], node.input[1]
         if a in self.acts and b in self.acts:
             if node.op_type != "Add":
@@ -561,48 +553,39 @@ class _Importer:
             self._residual(node)
             return
         act_first = a in self.acts
-        x = self.acts[a if act_first else b]
-        c = self._const(node, 1 if act_first else 0, "constant operand")
-        if x.pre is not None:
-            self._set(node, replace(x, pre=self._preprocess(node, x.pre, c, act_first)))
-        elif node.op_type == "Add" and self._fold_bias(node, x, c):
-            return
-        else:
-            raise UnsupportedError(
-                f"{node.op_type} '{_label(node)}' by a constant is supported only as preprocessing "
-                "directly on the graph input, or (Add) as the bias of a Conv/Gemm/MatMul")
-
-    def _preprocess(self, node, pre, c: np.ndarray, act_first: bool) -> tuple[float, float]:
-        if c.size != 1:
-            raise UnsupportedError(f"{node.op_type} '{_label(node)}' on the input by a per-channel "
-                                   "constant; only scalar preprocessing folds into the input")
-        mul, add = pre
-        v = float(c.ravel()[0])
+        x = self._act(a if act_first else b, _label(node))
+        c = self._channels(node, x, self._const(node, 1 if act_first else 0, "constant operand"))
+        one, zero = np.ones_like(c), np.zeros_like(c)
         op = node.op_type
-        if op == "Mul":
-            return mul * v, add * v
-        if op == "Add":
-            return mul, add + v
-        if op == "Sub":
-            return (mul, add - v) if act_first else (-mul, v - add)
-        if not act_first:
-            raise UnsupportedError(f"Div '{_label(node)}' of a constant by the input is not supported")
-        return mul / v, add / v
+        if op == "Div" and not act_first:
+            raise UnsupportedError(f"Div '{_label(node)}' of a constant by an activation is not "
+                                   "supported; only division by a constant is")
+        if op in ("Mul", "Div") and not np.all(np.isfinite(1 / c) & np.isfinite(c)):
+            raise UnsupportedError(f"{op} '{_label(node)}' by a constant holding zero or a non-finite "
+                                   "value; remove it or fix the constant")
+        mul, add = {"Mul": (c, zero), "Div": (1 / c, zero), "Add": (one, c),
+                    "Sub": (one, -c) if act_first else (-one, c)}[op]
+        attrs = AffineAttrs(mul, add, op)
+        self._set(node, replace(x, node=self._emit(_label(node), Op.AFFINE, [x.node], attrs)))
 
-    def _fold_bias(self, node, x: Act, c: np.ndarray) -> bool:
-        n = self._ir(x.node)
-        src = node.input[0] if node.input[0] in self.acts else node.input[1]
-        if not n.op.is_mac or self.uses.get(src, 0) != 1:
-            return False
-        m = n.attrs.weights.out_channels
-        shapes = ((m, 1, 1), (1, m, 1, 1)) if n.op is Op.CONV2D else ((m,), (1, m))
-        if c.size != 1 and c.shape not in shapes:
-            raise UnsupportedError(f"Add '{_label(node)}': constant of shape {c.shape} is not a "
-                                   "per-channel bias")
-        old = n.attrs.bias if n.attrs.bias is not None else np.zeros(m)
-        self._amend(x.node, replace(n.attrs, bias=old + np.broadcast_to(c.astype(np.float64).ravel(), (m,))))
-        self._set(node, x)
-        return True
+    def _channels(self, node, x: Act, c: np.ndarray) -> np.ndarray:
+        """An ONNX constant broadcast against activation `x`, as one value per IR channel."""
+        shape = self._onnx_shape(x)
+        try:
+            full = np.broadcast_to(c.astype(np.float64), shape) if c.ndim <= len(shape) else None
+        except ValueError:
+            full = None
+        if full is None:
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}': a constant of shape {c.shape} "
+                                   f"does not broadcast to the activation's shape {shape}")
+        if x.layout == "vec":
+            return full[0][x.perm] if x.perm is not None else full[0]
+        per = full[0].reshape(shape[1], -1)
+        if not np.all(per == per[:, :1]):
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}': the constant varies across the "
+                                   "pixels of a channel; only scalar and per-channel constants are "
+                                   "supported")
+        return per[:, 0]
 
     def _residual(self, node) -> None:
         a = self._act(node.input[0], _label(node))
@@ -734,7 +717,7 @@ HANDLERS = {
     "Conv": "_conv", "Gemm": "_gemm", "MatMul": "_matmul", "BatchNormalization": "_batchnorm",
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
     "GlobalAveragePool": "_gap", "Flatten": "_flatten", "Reshape": "_reshape",
-    "Identity": "_identity", "Dropout": "_identity", "Add": "_arith", "Sub": "_arith",
+    "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "Add": "_arith", "Sub": "_arith",
     "Mul": "_arith", "Div": "_arith", "Shape": "_shape",
 }
 

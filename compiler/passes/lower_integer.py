@@ -3,7 +3,8 @@
 Every MAC, average and add absorbs the ReLU/Clip chain and the QUANT that
 follow it into one `Requant` (`M`, `B`, shift, clamp); max-pool and flatten
 keep their input's type; a QUANT or ReLU left on an already-integer tensor
-becomes a standalone REQUANT. The graph output, when nothing quantizes it,
+becomes a standalone REQUANT, and so does a per-channel AFFINE there (with the
+ReLU/Clip/Quant after it: `fold_affine` keeps only those). The graph output, when nothing quantizes it,
 gets a signed "logit" type with `LOGIT_FRAC_BITS` bits below the largest
 per-channel step, so its argmax follows the float model's.
 
@@ -189,6 +190,15 @@ class _Lowering:
             tail.lo, tail.hi = max(tail.lo, lo), min(tail.hi, hi)
             tail.qtype = tail.qtype or x.qtype
         rq, q = self._requant(n, x.qtype.scale, 0.0, x.qtype.max_abs, tail)
+        self._emit(n, Op.REQUANT, [x.name], RequantAttrs(rq), q, tail)
+
+    def _affine(self, n: Node) -> None:
+        """`x * mul[c] + add[c]` on an integer tensor, and the quantizer after it:
+        one per-channel REQUANT (`passes.fold_affine` leaves only these)."""
+        x = self._x(n.inputs[0])
+        tail = self._tail(n.name)
+        a = n.attrs
+        rq, q = self._requant(n, x.qtype.scale * a.mul, a.add, x.qtype.max_abs, tail)
         self._emit(n, Op.REQUANT, [x.name], RequantAttrs(rq), q, tail)
 
     def _unsupported(self, n: Node) -> None:
