@@ -68,11 +68,16 @@ class QConst:
 
 @dataclass(frozen=True, eq=False)
 class Act:
-    """An ONNX activation tensor: the IR node holding it and its layout (see module doc)."""
+    """An ONNX activation tensor: the IR node holding it and its layout (see module doc).
+    `pad` (top, left, bottom, right) with `pad_value` is an explicit ONNX Pad not yet
+    applied; only a Conv or pool takes it, into its window's padding."""
 
     node: str
     layout: str
     perm: np.ndarray | None = None
+    pad: tuple[int, int, int, int] | None = None
+    pad_value: float = 0.0
+    pad_node: str = ""
 
 
 def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str | None = None) -> Graph:
@@ -272,6 +277,15 @@ class _Importer:
         return self.nodes[self.pos[name]]
 
     def _act(self, tensor: str, what: str) -> Act:
+        x = self._windowed(tensor, what)
+        if x.pad is not None:
+            raise UnsupportedError(f"Pad '{x.pad_node}' feeds '{what}'; an explicit Pad is supported "
+                                   "only right before a Conv, AveragePool or MaxPool, whose window "
+                                   "takes it: move the padding into that layer")
+        return x
+
+    def _windowed(self, tensor: str, what: str) -> Act:
+        """The activation `tensor`, possibly under an explicit Pad (for Conv and pools)."""
         if tensor not in self.acts:
             raise UnsupportedError(f"{what} takes the constant '{tensor}' where an activation is expected")
         return self.acts[tensor]
@@ -290,7 +304,7 @@ class _Importer:
                                    "tensor (insert Flatten before Gemm/MatMul)")
         return x
 
-    def _const(self, node, idx: int, what: str, default=None) -> np.ndarray | None:
+    def _const(self, node, idx: int, what: str, default=None, finite: bool = True) -> np.ndarray | None:
         if idx >= len(node.input) or not node.input[idx]:
             return default
         name = node.input[idx]
@@ -300,7 +314,7 @@ class _Importer:
                                    "constant (an initializer)")
         if isinstance(v, QConst):  # e.g. a Brevitas bias quantizer: use its real values
             v = v.codes * v.scale
-        if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+        if finite and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
             raise QuantizationError(f"{what} of '{_label(node)}' contains NaN or infinite values; "
                                     "fix or retrain the model before compiling it")
         return v
@@ -435,15 +449,14 @@ class _Importer:
 
     # -- op handlers ---------------------------------------------------------------------
     def _conv(self, node) -> None:
-        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
         at = _attrs(node)
         w = self._weights(node, 1)
         if w.values.ndim != 4:
             raise UnsupportedError(f"Conv '{_label(node)}' is not 2-D (weights {w.values.shape})")
         _no_dilation(node, at)
-        h, wd, _ = self._ir(x.node).shape
         stride = tuple(at.get("strides", (1, 1)))
-        pads = _pads(node, at, (h, wd), w.values.shape[2:], stride)
+        pads = self._window_pads(node, x, at, w.values.shape[2:], stride, 0.0)
         attrs = MacAttrs(w, self._bias(node, 2, w.out_channels), stride, pads, int(at.get("group", 1)))
         self._set(node, Act(self._emit(_label(node), Op.CONV2D, [x.node], attrs), "map"))
 
@@ -480,19 +493,63 @@ class _Importer:
         self._unary(node, Op.CLIP, ClipAttrs(float(lo.ravel()[0]), float(hi.ravel()[0])))
 
     def _pool(self, node) -> None:
-        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
         at = _attrs(node)
         _no_dilation(node, at)
         op = Op.MAXPOOL if node.op_type == "MaxPool" else Op.AVGPOOL
         k = tuple(at["kernel_shape"])
         stride = tuple(at.get("strides", (1, 1)))
-        h, w, _ = self._ir(x.node).shape
-        pads = _pads(node, at, (h, w), k, stride)
-        if op is Op.AVGPOOL and any(pads) and not at.get("count_include_pad", 0):
+        own = _pads(node, at, self._padded_hw(x), k, stride)
+        if op is Op.AVGPOOL and any(own) and not at.get("count_include_pad", 0):
             raise UnsupportedError(f"AveragePool '{_label(node)}' with padding excludes the padding from "
                                    "its divisor; export with count_include_pad=1")
+        pads = self._window_pads(node, x, at, k, stride, -np.inf if op is Op.MAXPOOL else 0.0)
+        h, w, _ = self._ir(x.node).shape
         pads = _ceil_pads(node, at, (h, w), k, stride, pads, op)
         self._set(node, Act(self._emit(_label(node), op, [x.node], PoolAttrs(k, stride, pads)), "map"))
+
+    def _padded_hw(self, x: Act) -> tuple[int, int]:
+        h, w, _ = self._ir(x.node).shape
+        t, l, b, r = x.pad or (0, 0, 0, 0)
+        return h + t + b, w + l + r
+
+    def _window_pads(self, node, x: Act, at, k, stride, value: float) -> tuple[int, int, int, int]:
+        """The layer's own padding (explicit, or auto_pad over the padded input) plus an
+        explicit Pad in front of it, which must insert what the window inserts."""
+        own = _pads(node, at, self._padded_hw(x), k, stride)
+        if x.pad is None:
+            return own
+        if x.pad_value != value and not (value == -np.inf and x.pad_value <= -3.0e38):
+            need = "0" if value == 0 else "-inf (or the lowest float)"
+            raise UnsupportedError(f"Pad '{x.pad_node}' inserts {x.pad_value:g} before "
+                                   f"{node.op_type} '{_label(node)}', whose window pads with {need}; "
+                                   f"pad with {need} or remove the Pad")
+        return tuple(a + b for a, b in zip(own, x.pad))
+
+    def _pad(self, node) -> None:
+        """An explicit constant Pad of the spatial axes, left for the Conv/pool after it."""
+        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
+        at = _attrs(node)
+        where = f"Pad '{_label(node)}'"
+        if at.get("mode", "constant") != "constant":
+            raise UnsupportedError(f"{where} in mode '{at['mode']}'; only constant padding is "
+                                   "supported (a window unit inserts a constant)")
+        pads = self._const(node, 1, "pads", np.array(at.get("pads", [])))
+        value = self._const(node, 2, "constant_value", np.array(at.get("value", 0.0)), finite=False)
+        axes = self._const(node, 3, "axes", np.arange(4))
+        full = np.zeros(8, np.int64)
+        for i, a in enumerate(int(v) % 4 for v in axes.ravel()):
+            full[a], full[a + 4] = pads.ravel()[i], pads.ravel()[i + len(axes.ravel())]
+        if np.any(full[[0, 1, 4, 5]] != 0) or np.any(full < 0):
+            raise UnsupportedError(f"{where} pads {full.tolist()}: only non-negative padding of the "
+                                   "height and width axes is supported")
+        mine = (int(full[2]), int(full[3]), int(full[6]), int(full[7]))
+        v = float(value.ravel()[0]) if value.size else 0.0
+        if x.pad is not None and x.pad_value != v:
+            raise UnsupportedError(f"{where} pads with {v:g} after Pad '{x.pad_node}' with "
+                                   f"{x.pad_value:g}; use one constant")
+        total = tuple(a + b for a, b in zip(x.pad or (0, 0, 0, 0), mine))
+        self._set(node, replace(x, pad=total, pad_value=v, pad_node=_label(node)))
 
     def _gap(self, node) -> None:
         x = self._need(node, self._act(node.input[0], _label(node)), "map")
@@ -718,6 +775,6 @@ HANDLERS = {
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
     "GlobalAveragePool": "_gap", "Flatten": "_flatten", "Reshape": "_reshape",
     "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "Add": "_arith", "Sub": "_arith",
-    "Mul": "_arith", "Div": "_arith", "Shape": "_shape",
+    "Mul": "_arith", "Div": "_arith", "Shape": "_shape", "Pad": "_pad",
 }
 
