@@ -92,7 +92,7 @@ def load(source, *, input_shape=None, weights: str | None = None, calibrate=None
     if not 2 <= act_bits <= 16:
         raise OptionError(f"--act-bits must be within 2..16, got {act_bits}")
     label, g = _import(source, input_shape, name)
-    calib = _calibration(calibrate)
+    calib = _calibration(calibrate, g.input.shape)
     from .passes import lower_integer, prepare, run_passes
     prepared = prepare(g, calib=calib, weights=weights, act_bits=act_bits)
     return Model(label, g, prepared, run_passes(prepared, [("lower_integer", lower_integer)]))
@@ -122,12 +122,15 @@ def _import(source, input_shape, name) -> tuple[str, Graph]:
     return name or str(source), load_model(str(source), input_shape=input_shape)
 
 
-def _calibration(calibrate):
+def _calibration(calibrate, shape: tuple[int, ...]):
+    """Calibration inputs in the graph's layout: images for a model whose input became a
+    vector (a one-channel input flattened first, `passes.flatten_input`) are flattened."""
     if calibrate is None:
         return None
-    from .data import channels_last, load_dataset
+    from .data import channels_last, fit_input, load_dataset
     x = load_dataset(calibrate).x if isinstance(calibrate, (str, Path)) else np.asarray(calibrate)
-    return channels_last(x[:CALIBRATION_INPUTS])
+    name = str(calibrate) if isinstance(calibrate, (str, Path)) else "calibration"
+    return channels_last(fit_input(x[:CALIBRATION_INPUTS], shape, name))
 
 
 # --------------------------------------------------------------------------- compile

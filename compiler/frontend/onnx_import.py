@@ -555,6 +555,18 @@ class _Importer:
         x = self._need(node, self._act(node.input[0], _label(node)), "map")
         self._set(node, Act(self._emit(_label(node), Op.GLOBALAVGPOOL, [x.node], GapAttrs()), "vec4"))
 
+    def _reduce_mean(self, node) -> None:
+        """ReduceMean over height and width: what exporters write for AdaptiveAvgPool2d(1)
+        and `x.mean((2, 3))`; a global average pool."""
+        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        at = _attrs(node)
+        axes = self._const(node, 1, "axes", np.array(at.get("axes", [])))
+        if sorted(int(a) % 4 for a in axes.ravel()) != [2, 3]:
+            raise UnsupportedError(f"ReduceMean '{_label(node)}' over axes {axes.ravel().tolist()}; "
+                                   "only the mean over height and width (axes 2, 3) is supported")
+        name = self._emit(_label(node), Op.GLOBALAVGPOOL, [x.node], GapAttrs())
+        self._set(node, Act(name, "vec4" if at.get("keepdims", 1) else "vec"))
+
     def _flatten(self, node) -> None:
         x = self._act(node.input[0], _label(node))
         if _attrs(node).get("axis", 1) != 1:
@@ -773,7 +785,7 @@ CONST_FOLD = {
 HANDLERS = {
     "Conv": "_conv", "Gemm": "_gemm", "MatMul": "_matmul", "BatchNormalization": "_batchnorm",
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
-    "GlobalAveragePool": "_gap", "Flatten": "_flatten", "Reshape": "_reshape",
+    "GlobalAveragePool": "_gap", "ReduceMean": "_reduce_mean", "Flatten": "_flatten", "Reshape": "_reshape",
     "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "Add": "_arith", "Sub": "_arith",
     "Mul": "_arith", "Div": "_arith", "Shape": "_shape", "Pad": "_pad",
 }
