@@ -256,9 +256,9 @@ class _Importer:
             getattr(self, HANDLERS[node.op_type])(node)
         else:
             where = f"{node.domain}." if node.domain else ""
-            raise UnsupportedError(
-                f"unsupported op {where}{node.op_type} (node '{_label(node)}'); supported ops: "
-                f"{', '.join(sorted(set(HANDLERS) | {'Constant'}))}, and QONNX Quant")
+            fix = FIXES.get(node.op_type, "supported ops: " + ", ".join(sorted(set(HANDLERS) | {"Constant"}))
+                            + ", and QONNX Quant")
+            raise UnsupportedError(f"unsupported op {where}{node.op_type} (node '{_label(node)}'); {fix}")
 
     # -- IR emission ---------------------------------------------------------------
     def _emit(self, base: str, op: Op, inputs, attrs=None, qtype=None, shape=None) -> str:
@@ -780,6 +780,14 @@ CONST_FOLD = {
     "Div": lambda imp, x, ins, at: x / ins[1] if x.dtype.kind == "f" else x // ins[1],
     "Sqrt": lambda imp, x, ins, at: np.sqrt(x),
     "Neg": lambda imp, x, ins, at: -x,
+}
+
+# What to change in the model for ops that exporters commonly write and Tritium refuses.
+FIXES = {
+    "Trunc": "a QONNX Trunc (Brevitas TruncAvgPool2d) rounds down, which no activation quantizer "
+             "here does: use nn.AvgPool2d (its exact sum is kept) followed by a QuantIdentity",
+    "BipolarQuant": "binary/bipolar activations are not supported: quantize with Quant of 2 or more "
+                    "bits (ternary weights are 2-bit narrow Quant)",
 }
 
 HANDLERS = {

@@ -19,8 +19,9 @@ import tritium  # noqa: E402
 from tritium.data import channels_last, fit_input  # noqa: E402
 from tritium.ir.interp import run_float, run_golden  # noqa: E402
 
-from interop_corpus import (QONNX_SOURCES, cases, digits, export, output_is_quantized,  # noqa: E402
-                            reference, trained)
+from interop_corpus import (QONNX_SOURCES, REFUSED, Case, cases, digits, export,  # noqa: E402
+                            output_is_quantized, reference, trained)
+from tritium.cli import main  # noqa: E402
 
 CASES = [pytest.param(c, id=c.id, marks=() if c.default_tier else pytest.mark.slow) for c in cases()]
 
@@ -58,3 +59,14 @@ def test_issue16_mlp_compiles_and_simulates_exactly_at_every_level(tmp_path):
     for level in ("csim", "rtl"):
         r = d.simulate(level, dataset="digits", limit=60)
         assert r.mismatches == 0 and r.n == 60 and r.accuracy == golden.accuracy
+
+
+@pytest.mark.parametrize("name, source", sorted(REFUSED))
+def test_refused_export_pattern_is_one_clear_line_and_exit_2(name, source, tmp_path, capsys):
+    build, words = REFUSED[(name, source)]
+    path = export(Case(name, source, build), build().eval(), tmp_path / f"{name}.onnx")
+    assert main(["inspect", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
