@@ -603,6 +603,13 @@ class _Importer:
     def _identity(self, node) -> None:
         self._set(node, self.acts[node.input[0]])
 
+    def _cast_like(self, node) -> None:
+        """CastLike(v, activation): the activations are float, so only a constant `v` changes."""
+        if node.input[0] in self.consts:
+            self.consts[node.output[0]] = np.asarray(self.consts[node.input[0]], np.float64)
+        else:
+            self._identity(node)
+
     def _cast(self, node) -> None:
         to = _attrs(node).get("to")
         if to not in FLOAT_TYPES:
@@ -674,7 +681,9 @@ class _Importer:
 
     def _shape(self, node) -> None:
         """Shape of an activation, batch 1: feeds shape arithmetic such as x.view(x.size(0), -1)."""
-        self.consts[node.output[0]] = np.array(self._onnx_shape(self.acts[node.input[0]]), np.int64)
+        at = _attrs(node)
+        shape = self._onnx_shape(self.acts[node.input[0]])[at.get("start", 0):at.get("end")]
+        self.consts[node.output[0]] = np.array(shape, np.int64)
 
 
 def _label(node) -> str:
@@ -779,6 +788,10 @@ CONST_FOLD = {
     "Mul": lambda imp, x, ins, at: x * ins[1],
     "Div": lambda imp, x, ins, at: x / ins[1] if x.dtype.kind == "f" else x // ins[1],
     "Sqrt": lambda imp, x, ins, at: np.sqrt(x),
+    # what the dynamo exporter leaves without its optimizer (optimize=False)
+    "Shape": lambda imp, x, ins, at: np.array(x.shape[at.get("start", 0):at.get("end")], np.int64),
+    "Expand": lambda imp, x, ins, at: x * np.ones([int(d) for d in ins[1]], x.dtype),
+    "CastLike": lambda imp, x, ins, at: x.astype(np.float64 if ins[1].dtype.kind == "f" else ins[1].dtype),
     "Neg": lambda imp, x, ins, at: -x,
 }
 
@@ -794,7 +807,7 @@ HANDLERS = {
     "Conv": "_conv", "Gemm": "_gemm", "MatMul": "_matmul", "BatchNormalization": "_batchnorm",
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
     "GlobalAveragePool": "_gap", "ReduceMean": "_reduce_mean", "Flatten": "_flatten", "Reshape": "_reshape",
-    "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "Add": "_arith", "Sub": "_arith",
+    "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "CastLike": "_cast_like", "Add": "_arith", "Sub": "_arith",
     "Mul": "_arith", "Div": "_arith", "Shape": "_shape", "Pad": "_pad",
 }
 
