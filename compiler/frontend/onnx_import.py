@@ -70,7 +70,10 @@ class QConst:
 class Act:
     """An ONNX activation tensor: the IR node holding it and its layout (see module doc).
     `pad` (top, left, bottom, right) with `pad_value` is an explicit ONNX Pad not yet
-    applied; only a Conv or pool takes it, into its window's padding."""
+    applied; only a Conv or pool takes it, into its window's padding. `dims` is an
+    ONNX shape the tensor is viewed with, its elements in the layout's order, on the way
+    between two layouts (`x.squeeze(-1).squeeze(-1)` passes through (N, C, 1)); only
+    another re-view takes it."""
 
     node: str
     layout: str
@@ -78,6 +81,7 @@ class Act:
     pad: tuple[int, int, int, int] | None = None
     pad_value: float = 0.0
     pad_node: str = ""
+    dims: tuple[int, ...] | None = None   # a pending re-view (Squeeze/Unsqueeze/Reshape)
 
 
 def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str | None = None) -> Graph:
@@ -276,19 +280,21 @@ class _Importer:
     def _ir(self, name: str) -> Node:
         return self.nodes[self.pos[name]]
 
-    def _act(self, tensor: str, what: str) -> Act:
-        x = self._windowed(tensor, what)
-        if x.pad is not None:
+    def _act(self, tensor: str, what: str, pad: bool = False, view: bool = False) -> Act:
+        """The activation `tensor` as `what` reads it. Only a Conv or pool takes one under
+        an explicit Pad (`pad`), only another re-view one under a pending re-view (`view`)."""
+        if tensor not in self.acts:
+            raise UnsupportedError(f"{what} takes the constant '{tensor}' where an activation is expected")
+        x = self.acts[tensor]
+        if x.pad is not None and not pad:
             raise UnsupportedError(f"Pad '{x.pad_node}' feeds '{what}'; an explicit Pad is supported "
                                    "only right before a Conv, AveragePool or MaxPool, whose window "
                                    "takes it: move the padding into that layer")
+        if x.dims is not None and not view:
+            raise UnsupportedError(f"'{what}' takes a tensor viewed as {x.dims}; Tritium keeps "
+                                   "tensors as (N, K) vectors and (N, C, H, W) feature maps: "
+                                   "reshape to one of those first")
         return x
-
-    def _windowed(self, tensor: str, what: str) -> Act:
-        """The activation `tensor`, possibly under an explicit Pad (for Conv and pools)."""
-        if tensor not in self.acts:
-            raise UnsupportedError(f"{what} takes the constant '{tensor}' where an activation is expected")
-        return self.acts[tensor]
 
     def _set(self, node, act: Act) -> None:
         self.acts[node.output[0]] = act
@@ -300,6 +306,9 @@ class _Importer:
     def _need(self, node, x: Act, layout: str) -> Act:
         if x.layout != layout:
             kind = {"map": "an N,C,H,W feature map", "vec": "an N,K vector"}[layout]
+            if x.layout == "nhwc":
+                raise UnsupportedError(f"{node.op_type} '{_label(node)}' needs {kind}; got an N,H,W,C "
+                                       "tensor (a Transpose to NHWC is supported only before a flatten)")
             raise UnsupportedError(f"{node.op_type} '{_label(node)}' needs {kind}; got a {x.layout} "
                                    "tensor (insert Flatten before Gemm/MatMul)")
         return x
@@ -449,7 +458,7 @@ class _Importer:
 
     # -- op handlers ---------------------------------------------------------------------
     def _conv(self, node) -> None:
-        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
         at = _attrs(node)
         w = self._weights(node, 1)
         if w.values.ndim != 4:
@@ -493,7 +502,7 @@ class _Importer:
         self._unary(node, Op.CLIP, ClipAttrs(float(lo.ravel()[0]), float(hi.ravel()[0])))
 
     def _pool(self, node) -> None:
-        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
         at = _attrs(node)
         _no_dilation(node, at)
         op = Op.MAXPOOL if node.op_type == "MaxPool" else Op.AVGPOOL
@@ -528,7 +537,7 @@ class _Importer:
 
     def _pad(self, node) -> None:
         """An explicit constant Pad of the spatial axes, left for the Conv/pool after it."""
-        x = self._need(node, self._windowed(node.input[0], _label(node)), "map")
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
         at = _attrs(node)
         where = f"Pad '{_label(node)}'"
         if at.get("mode", "constant") != "constant":
@@ -581,24 +590,69 @@ class _Importer:
         if x.layout == "map":
             h, w, c = self._ir(x.node).shape
             perm = flatten_perm(c, h, w)
+        elif x.layout == "nhwc":   # (h, w, c) is the IR's own flatten order
+            perm = None
         self._set(node, Act(self._emit(_label(node), Op.FLATTEN, [x.node]), "vec", perm))
 
+    def _review(self, node, x: Act, dims) -> None:
+        """Reshape, Squeeze, Unsqueeze, Flatten: the same elements in the same order under
+        a new shape. Supported where the result is a layout (flattened to (N, K), or a
+        vector seen as (N, C, 1, 1))."""
+        x = replace(x, dims=None)
+        size = int(np.prod(self._onnx_shape(x)))
+        dims = tuple(int(d) for d in dims)
+        if dims == self._onnx_shape(x):
+            self._set(node, x)
+        elif dims == (1, size):
+            self._to_vector(node, x)
+        elif dims == (1, size, 1, 1) and x.layout in ("vec", "vec4") and x.perm is None:
+            self._set(node, Act(x.node, "vec4"))
+        elif int(np.prod(dims)) == size and dims[:1] == (1,):
+            self._set(node, replace(x, dims=dims))
+        else:
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}' from {self._onnx_shape(x)} to "
+                                   f"{dims} changes the batch axis; keep it first")
+
     def _reshape(self, node) -> None:
-        x = self._act(node.input[0], _label(node))
+        x = self._act(node.input[0], _label(node), view=True)
         target = [int(d) for d in self._const(node, 1, "Reshape shape")]
         cur = self._onnx_shape(x)
-        size = int(np.prod(cur))
         dims = [cur[i] if d == 0 else d for i, d in enumerate(target)]
         if -1 in dims:
             known = int(np.prod([d for d in dims if d != -1]))
-            dims[dims.index(-1)] = size // known if known else 0
-        if tuple(dims) == cur:
-            self._set(node, x)
-        elif len(dims) == 2 and dims[0] == 1 and dims[1] == size // 1:
-            self._to_vector(node, x)
+            dims[dims.index(-1)] = int(np.prod(cur)) // known if known else 0
+        self._review(node, x, dims)
+
+    def _squeeze(self, node) -> None:
+        x = self._act(node.input[0], _label(node), view=True)
+        cur = self._onnx_shape(x)
+        axes = self._const(node, 1, "axes", np.array(_attrs(node).get("axes", []), np.int64))
+        gone = {int(a) % len(cur) for a in axes.ravel()} or {i for i, d in enumerate(cur) if d == 1 and i}
+        if 0 in gone:
+            raise UnsupportedError(f"Squeeze '{_label(node)}' removes the batch axis; squeeze only "
+                                   "the axes after it (e.g. x.flatten(1))")
+        self._review(node, x, [d for i, d in enumerate(cur) if i not in gone])
+
+    def _unsqueeze(self, node) -> None:
+        x = self._act(node.input[0], _label(node), view=True)
+        axes = self._const(node, 1, "axes", np.array(_attrs(node).get("axes", []), np.int64))
+        self._review(node, x, _unsqueeze(self, np.zeros(self._onnx_shape(x)), [None, axes], {}).shape)
+
+    def _transpose(self, node) -> None:
+        """A Transpose that moves only unit axes is a re-view; NCHW -> NHWC of a feature
+        map (before a flatten, Keras style) reorders it into the IR's own (h, w, c) order."""
+        x = self._act(node.input[0], _label(node), view=True)
+        cur = self._onnx_shape(x)
+        perm = [int(p) for p in _attrs(node).get("perm", reversed(range(len(cur))))]
+        kept = [p for p in perm if cur[p] != 1]
+        if perm[0] == 0 and kept == sorted(kept):
+            self._review(node, x, [cur[p] for p in perm])
+        elif x.layout == "map" and perm == [0, 2, 3, 1]:
+            self._set(node, replace(x, layout="nhwc"))
         else:
-            raise UnsupportedError(f"Reshape '{_label(node)}' from {cur} to {tuple(target)}; only "
-                                   "flattening to (N, -1) is supported")
+            raise UnsupportedError(f"Transpose '{_label(node)}' with perm {perm} reorders the "
+                                   f"{x.layout} tensor {cur}; only NCHW -> NHWC before a flatten, and "
+                                   "transposes of unit axes, are supported")
 
     def _identity(self, node) -> None:
         self._set(node, self.acts[node.input[0]])
@@ -674,9 +728,13 @@ class _Importer:
         self._set(node, replace(a, node=name))
 
     def _onnx_shape(self, x: Act) -> tuple[int, ...]:
+        if x.dims is not None:
+            return x.dims
         s = self._ir(x.node).shape
         if x.layout == "map":
             return (1, s[2], s[0], s[1])
+        if x.layout == "nhwc":
+            return (1, s[0], s[1], s[2])
         return (1, s[0], 1, 1) if x.layout == "vec4" else (1, s[0])
 
     def _shape(self, node) -> None:
@@ -806,8 +864,10 @@ FIXES = {
 HANDLERS = {
     "Conv": "_conv", "Gemm": "_gemm", "MatMul": "_matmul", "BatchNormalization": "_batchnorm",
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
-    "GlobalAveragePool": "_gap", "ReduceMean": "_reduce_mean", "Flatten": "_flatten", "Reshape": "_reshape",
-    "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast", "CastLike": "_cast_like", "Add": "_arith", "Sub": "_arith",
-    "Mul": "_arith", "Div": "_arith", "Shape": "_shape", "Pad": "_pad",
+    "GlobalAveragePool": "_gap", "ReduceMean": "_reduce_mean", "Pad": "_pad",
+    "Flatten": "_flatten", "Reshape": "_reshape", "Squeeze": "_squeeze", "Unsqueeze": "_unsqueeze",
+    "Transpose": "_transpose", "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast",
+    "CastLike": "_cast_like", "Add": "_arith", "Sub": "_arith", "Mul": "_arith", "Div": "_arith",
+    "Shape": "_shape",
 }
 
