@@ -334,7 +334,8 @@ class SimResult:
     `accuracy` (0..1) is the argmax against the labels; `mismatches` the output
     values that differ from the golden model (0 by definition at 'golden';
     at 'rtl' TLAST errors count too); `outputs` the integer outputs, one row per
-    input. Level fields: golden: `float_accuracy`, `float_agreement` (argmax
+    input; `clamped_inputs` the inputs with a value outside the input quantizer's
+    range, which it clamps. Level fields: golden: `float_accuracy`, `float_agreement` (argmax
     agreement with the float fake-quant model); csim and rtl:
     `golden_accuracy`, `first_mismatch`; csim: `mismatched_vectors`,
     `build_seconds`, `run_seconds`, `jobs`; rtl: `tlast_errors`,
@@ -348,6 +349,7 @@ class SimResult:
     accuracy: float
     mismatches: int
     outputs: np.ndarray
+    clamped_inputs: int = 0
     float_accuracy: float | None = None
     float_agreement: float | None = None
     golden_accuracy: float | None = None
@@ -370,7 +372,8 @@ class SimResult:
 
     def to_json(self) -> dict:
         """The `tritium simulate --json` document (outputs excluded)."""
-        keys = ("level", "model", "dataset", "n", "accuracy", "mismatches") + LEVEL_FIELDS[self.level]
+        keys = ("level", "model", "dataset", "n", "accuracy", "mismatches", "clamped_inputs") \
+            + LEVEL_FIELDS[self.level]
         return schema.stamp("simulate", {k: getattr(self, k) for k in keys})
 
 
@@ -403,10 +406,19 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
     data = (dataset if isinstance(dataset, Dataset) else load_dataset(dataset)).limit(limit)
     x = channels_last(fit_input(data.x, model.graph.input.shape, data.name))
     label = str(target) if isinstance(target, (str, Path)) else model.name
-    base = {"level": level, "model": label, "dataset": data.name, "n": int(len(x))}
+    base = {"level": level, "model": label, "dataset": data.name, "n": int(len(x)),
+            "clamped_inputs": clamped_inputs(model.graph, x)}
     if level == "golden":
         return _golden(model, x, data.y, base, progress)
     return _design_level(design, level, model.graph, x, data.y, base, jobs, gaps, step)
+
+
+def clamped_inputs(g, x: np.ndarray) -> int:
+    """How many inputs hold a value that the input quantizer clamps to its range."""
+    inp = g.input
+    q, a = inp.qtype, inp.attrs
+    v = (np.asarray(x, np.float64) * a.pre_mul + a.pre_add).reshape(len(x), -1) / q.scale
+    return int(np.sum(np.any((v < q.lo - 0.5) | (v >= q.hi + 0.5), axis=1)))
 
 
 def _design_for(target, level: str) -> Design | None:

@@ -20,7 +20,7 @@ VERSIONS: dict[str, str] = {
     "report": "1.1",      # OUTDIR/report.json; 1.1: synth section per engine, glue, comparable, fit
     "compile": "1.0",     # OUTDIR/compile.json
     "schedule": "1.0",    # OUTDIR/schedule.json
-    "simulate": "1.0",    # `tritium simulate --json`
+    "simulate": "1.1",    # `tritium simulate --json`; 1.1: clamped_inputs
     "compress": "2.0",    # OUT.compress.json; 2.0: accuracies as fractions 0..1 (1: percent, key "version")
     "synth": "1.1",       # OUTDIR/synth.json, `tritium synth --json`; 1.1: engines, glue
     "inspect": "1.0",     # `tritium inspect --json`

@@ -273,3 +273,52 @@ def output_is_quantized(path: Path) -> bool:
     import onnx
     g = onnx.load(str(path)).graph
     return any(n.op_type == "Quant" and g.output[0].name in n.output for n in g.node)
+
+
+# ------------------------------------------------------------------ the support matrix
+
+def matrix_row(case: Case, path: Path) -> str:
+    """One markdown row: what the exporter wrote, what Tritium built, and the agreement."""
+    import onnx
+
+    import tritium
+    from tritium.data import channels_last, fit_input
+    from tritium.errors import TritiumError
+    from tritium.ir.interp import run_float, run_golden
+    onnx_ops = sorted({n.op_type for n in onnx.load(str(path)).graph.node})
+    x_train, _, x_test = digits()
+    try:
+        m = tritium.load(str(path), weights=case.weights,
+                         calibrate=x_train[:256] if case.weights else None)
+    except TritiumError as e:
+        return f"| {case.id} | {', '.join(onnx_ops)} | refused | {e} |"
+    ir_ops = sorted({n.op.value for n in m.graph.nodes})
+    x = channels_last(fit_input(x_test, m.graph.input.shape, "digits"))
+    codes = run_golden(m.graph, x)
+    ref = run_float(m.float_graph, x) if case.weights == "twn" else reference(case, path, x_test)
+    what = "L0 fake-quant view" if case.weights == "twn" else (
+        "qonnx execute_onnx" if case.source in QONNX_SOURCES else "onnxruntime")
+    agree = np.mean(codes.argmax(1) == ref.reshape(codes.shape).argmax(1))
+    return f"| {case.id} | {', '.join(onnx_ops)} | {', '.join(ir_ops)} | {agree:.1%} vs {what} |"
+
+
+def main(out_dir: Path) -> str:
+    """The support matrix of docs/interop.md, from a run of the whole corpus."""
+    rows = ["| model | ONNX ops in the file | IR ops (integer) | golden argmax agreement |",
+            "|---|---|---|---|"]
+    for case in cases():
+        path = export(case, trained(case.name, case.source in QONNX_SOURCES), out_dir / f"{case.id}.onnx")
+        rows.append(matrix_row(case, path))
+    refused = ["| pattern | exporter | Tritium's error (exit 2) |", "|---|---|---|"]
+    for (name, source), (build, _) in sorted(REFUSED.items()):
+        path = export(Case(name, source, build), build().eval(), out_dir / f"{name}.onnx")
+        refused.append("| " + " | ".join([name, source, matrix_row(Case(name, source, build), path)
+                                         .split(" | ")[-1].rstrip(" |")]) + " |")
+    return "\n".join(rows) + "\n\n" + "\n".join(refused) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.stdout.write(main(Path(tmp)))
