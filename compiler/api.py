@@ -92,7 +92,7 @@ def load(source, *, input_shape=None, weights: str | None = None, calibrate=None
     if not 2 <= act_bits <= 16:
         raise OptionError(f"--act-bits must be within 2..16, got {act_bits}")
     label, g = _import(source, input_shape, name)
-    calib = _calibration(calibrate)
+    calib = _calibration(calibrate, g.input.shape)
     from .passes import lower_integer, prepare, run_passes
     prepared = prepare(g, calib=calib, weights=weights, act_bits=act_bits)
     return Model(label, g, prepared, run_passes(prepared, [("lower_integer", lower_integer)]))
@@ -122,12 +122,15 @@ def _import(source, input_shape, name) -> tuple[str, Graph]:
     return name or str(source), load_model(str(source), input_shape=input_shape)
 
 
-def _calibration(calibrate):
+def _calibration(calibrate, shape: tuple[int, ...]):
+    """Calibration inputs in the graph's layout: images for a model whose input became a
+    vector (a one-channel input flattened first, `passes.flatten_input`) are flattened."""
     if calibrate is None:
         return None
-    from .data import channels_last, load_dataset
+    from .data import channels_last, fit_input, load_dataset
     x = load_dataset(calibrate).x if isinstance(calibrate, (str, Path)) else np.asarray(calibrate)
-    return channels_last(x[:CALIBRATION_INPUTS])
+    name = str(calibrate) if isinstance(calibrate, (str, Path)) else "calibration"
+    return channels_last(fit_input(x[:CALIBRATION_INPUTS], shape, name))
 
 
 # --------------------------------------------------------------------------- compile
@@ -337,7 +340,8 @@ class SimResult:
     `accuracy` (0..1) is the argmax against the labels; `mismatches` the output
     values that differ from the golden model (0 by definition at 'golden';
     at 'rtl' TLAST errors count too); `outputs` the integer outputs, one row per
-    input. Level fields: golden: `float_accuracy`, `float_agreement` (argmax
+    input; `clamped_inputs` the inputs with a value outside the input quantizer's
+    range, which it clamps. Level fields: golden: `float_accuracy`, `float_agreement` (argmax
     agreement with the float fake-quant model); csim and rtl:
     `golden_accuracy`, `first_mismatch`; csim: `mismatched_vectors`,
     `build_seconds`, `run_seconds`, `jobs`, `hls_include` (the folder of AMD's
@@ -354,6 +358,7 @@ class SimResult:
     accuracy: float
     mismatches: int
     outputs: np.ndarray
+    clamped_inputs: int = 0
     float_accuracy: float | None = None
     float_agreement: float | None = None
     golden_accuracy: float | None = None
@@ -378,7 +383,8 @@ class SimResult:
 
     def to_json(self) -> dict:
         """The `tritium simulate --json` document (outputs excluded)."""
-        keys = ("level", "model", "dataset", "n", "accuracy", "mismatches") + LEVEL_FIELDS[self.level]
+        keys = ("level", "model", "dataset", "n", "accuracy", "mismatches", "clamped_inputs") \
+            + LEVEL_FIELDS[self.level]
         return schema.stamp("simulate", {k: getattr(self, k) for k in keys})
 
 
@@ -416,7 +422,8 @@ def simulate(target, level: str = "golden", *, dataset="digits", limit: int | No
     data = (dataset if isinstance(dataset, Dataset) else load_dataset(dataset)).limit(limit)
     x = channels_last(fit_input(data.x, model.graph.input.shape, data.name))
     label = str(target) if isinstance(target, (str, Path)) else model.name
-    base = {"level": level, "model": label, "dataset": data.name, "n": int(len(x))}
+    base = {"level": level, "model": label, "dataset": data.name, "n": int(len(x)),
+            "clamped_inputs": clamped_inputs(model.graph, x)}
     if level == "golden":
         return _golden(model, x, data.y, base, progress)
     return _design_level(design, level, model.graph, x, data.y, base, jobs, gaps, headers, step)
@@ -430,6 +437,14 @@ def _hls_headers(hls_include, level: str):
         raise OptionError("--hls-include applies to --level csim only")
     from .sim.hls_headers import vendor_headers
     return vendor_headers(hls_include)
+
+
+def clamped_inputs(g, x: np.ndarray) -> int:
+    """How many inputs hold a value that the input quantizer clamps to its range."""
+    inp = g.input
+    q, a = inp.qtype, inp.attrs
+    v = (np.asarray(x, np.float64) * a.pre_mul + a.pre_add).reshape(len(x), -1) / q.scale
+    return int(np.sum(np.any((v < q.lo - 0.5) | (v >= q.hi + 0.5), axis=1)))
 
 
 def _design_for(target, level: str) -> Design | None:

@@ -75,7 +75,24 @@ def load_dataset(spec: str) -> Dataset:
         raise DatasetError(f"'{spec}' is not a readable .npz file: {e}") from e
     if len(x) != len(y):
         raise DatasetError(f"'{spec}': x has {len(x)} inputs but y has {len(y)} labels")
+    for name, a in (("x", x), ("y", y)):
+        check_finite(a, f"dataset file '{spec}'", name)
     return Dataset(p.stem, np.asarray(x, np.float32), np.asarray(y, np.int64).reshape(-1))
+
+
+def check_finite(a: np.ndarray, where: str, array: str = "x") -> None:
+    """Refuse NaN or infinite data, naming where, the array and the first bad index:
+    an input quantizer would cast it to an arbitrary integer."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc":
+        return
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        what = "NaN" if np.isnan(a[idx]) else "an infinite value"
+        raise DatasetError(f"{where}: array {array} holds {what} at index {idx} ({int(bad.sum())} "
+                           "non-finite values in all); every value must be a finite number: clean "
+                           "or drop those inputs")
 
 
 def channels_last(x: np.ndarray) -> np.ndarray:
@@ -87,6 +104,7 @@ def fit_input(x: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
     """Check `x` (model layout) against the IR input `shape` ((H, W, C) or (K,));
     a model with a vector input takes images flattened in (C, H, W) order, as
     `torch.flatten` does. Returns `x` in the model's layout."""
+    check_finite(x, f"dataset '{name}'")
     got = tuple(x.shape[1:])
     want = (shape[2], shape[0], shape[1]) if len(shape) == 3 else tuple(shape)
     if len(want) == 1 and int(np.prod(got)) == want[0]:

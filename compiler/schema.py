@@ -20,7 +20,7 @@ VERSIONS: dict[str, str] = {
     "report": "1.2",      # OUTDIR/report.json; 1.1: synth section per engine, glue, comparable, fit; 1.2: timing (tritium build)
     "compile": "1.1",     # OUTDIR/compile.json; 1.1: board_profile
     "schedule": "1.0",    # OUTDIR/schedule.json
-    "simulate": "1.1",    # `tritium simulate --json`; 1.1: csim hls_include, ap_axi_sdata
+    "simulate": "1.2",    # `tritium simulate --json`; 1.1: csim hls_include, ap_axi_sdata; 1.2: clamped_inputs
     "compress": "2.0",    # OUT.compress.json; 2.0: accuracies as fractions 0..1 (1: percent, key "version")
     "synth": "1.1",       # OUTDIR/synth.json, `tritium synth --json`; 1.1: engines, glue
     "build": "1.0",       # OUTDIR/build.json, `tritium build --json`

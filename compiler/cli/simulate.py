@@ -92,4 +92,7 @@ def _print(r: dict) -> None:
         line += (f"; {r['cycles_per_frame']:.1f} cycles/frame measured, "
                  f"{r['model_cycles_per_frame']} by the RTL model, "
                  f"{r['schedule_cycles_per_frame']} by the schedule")
+    if r["clamped_inputs"]:
+        line += (f"; {r['clamped_inputs']} of {r['n']} inputs hold values outside the input "
+                 "quantizer's range and were clamped")
     print(line)

@@ -117,9 +117,10 @@ class GraphNet(nn.Module):
         if n.op is Op.CLIP:
             return nn.Hardtanh(float(a.lo), float(a.hi))
         if n.op is Op.MAXPOOL:
-            return nn.MaxPool2d(a.kernel, a.stride, _sym_padding(n, a.padding))
+            return _padded(nn.MaxPool2d(a.kernel, a.stride, _sym(a.padding)), a.padding, -float("inf"))
         if n.op is Op.AVGPOOL:
-            return nn.AvgPool2d(a.kernel, a.stride, _sym_padding(n, a.padding), count_include_pad=True)
+            pool = nn.AvgPool2d(a.kernel, a.stride, _sym(a.padding), count_include_pad=True)
+            return _padded(pool, a.padding, 0.0)
         if n.op is Op.GLOBALAVGPOOL:
             return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         if n.op is Op.FLATTEN:
@@ -137,12 +138,14 @@ class GraphNet(nn.Module):
         w = a.weights.real()
         m, cg, kh, kw = w.shape
         c_in = cg * a.groups
-        common = dict(stride=a.stride, padding=_sym_padding(n, a.padding), groups=a.groups,
+        common = dict(stride=a.stride, padding=_sym(a.padding), groups=a.groups,
                       bias=a.bias is not None)
         if n.name in self._int_layers:
             mod = IntConv2d(c_in, m, (kh, kw), **common)
         else:
             mod = TernaryConv2d(c_in, m, (kh, kw), threshold=self._threshold, **common)
+        if _sym(a.padding) == (0, 0) and any(a.padding):
+            mod.pads = tuple(a.padding)
         return _load(mod, w, a.bias)
 
     def _dense(self, n: Node) -> nn.Module:
@@ -168,13 +171,18 @@ def _torch_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (shape[2], shape[0], shape[1]) if len(shape) == 3 else tuple(shape)
 
 
-def _sym_padding(n: Node, pad: tuple[int, int, int, int]) -> tuple[int, int]:
+def _sym(pad: tuple[int, int, int, int]) -> tuple[int, int]:
+    """A torch layer's own (symmetric) padding; (0, 0) when the graph's is asymmetric
+    ("SAME"), which an explicit pad in front of the layer then inserts."""
     pt, pl, pb, pr = pad
-    if (pt, pl) != (pb, pr):
-        raise UnsupportedError(
-            f"node '{n.name}' pads asymmetrically (top, left, bottom, right = {pad}); a trainable "
-            "PyTorch layer pads symmetrically. Re-export the model with symmetric padding")
-    return (pt, pl)
+    return (pt, pl) if (pt, pl) == (pb, pr) else (0, 0)
+
+
+def _padded(pool: nn.Module, pad: tuple[int, int, int, int], value: float) -> nn.Module:
+    if _sym(pad) != (0, 0) or not any(pad):
+        return pool
+    pt, pl, pb, pr = pad
+    return nn.Sequential(nn.ConstantPad2d((pl, pr, pt, pb), value), pool)
 
 
 def _load(mod: nn.Module, w: np.ndarray, bias: np.ndarray | None) -> nn.Module:

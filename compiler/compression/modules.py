@@ -201,7 +201,18 @@ class _Int(_MaskedWeight):
         return int_quantize(self.masked_weight().detach(), self.bits)
 
 
+def _explicit_pad(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """A conv's `pads` (top, left, bottom, right), set when its padding is asymmetric
+    (a graph's "SAME" padding), applied before the conv, whose own padding is then 0."""
+    if conv.pads is None:
+        return x
+    top, left, bottom, right = conv.pads
+    return F.pad(x, (left, right, top, bottom))
+
+
 class TernaryConv2d(_Ternary, nn.Conv2d):
+    pads: tuple[int, int, int, int] | None = None
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  groups: int = 1, bias: bool = True, threshold: Threshold | str = Threshold.HE,
                  t: float | None = None, per_channel: bool = True, ttq: bool = False,
@@ -211,7 +222,7 @@ class TernaryConv2d(_Ternary, nn.Conv2d):
         self._init_ternary(threshold, t, per_channel, ttq, ttq_tied)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(x, self.effective_weight(), self.bias)
+        return self._conv_forward(_explicit_pad(self, x), self.effective_weight(), self.bias)
 
 
 class TernaryLinear(_Ternary, nn.Linear):
@@ -226,6 +237,8 @@ class TernaryLinear(_Ternary, nn.Linear):
 
 
 class IntConv2d(_Int, nn.Conv2d):
+    pads: tuple[int, int, int, int] | None = None
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  groups: int = 1, bias: bool = True, bits: int = 8):
         nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride=stride,
@@ -234,7 +247,7 @@ class IntConv2d(_Int, nn.Conv2d):
         self._init_mask()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(x, self.effective_weight(), self.bias)
+        return self._conv_forward(_explicit_pad(self, x), self.effective_weight(), self.bias)
 
 
 class IntLinear(_Int, nn.Linear):

@@ -17,9 +17,11 @@ Constants (initializers, Constant nodes and small shape arithmetic such as
 on a constant yields integer weight codes: 2-bit signed narrow-range is
 ternary, any other width integer. A `Quant` node on an activation becomes an
 IR QUANT with `QType(bits, signed, scale)`; its round-to-nearest maps to the
-IR's `floor(x/s + 1/2)` (the modes differ only on exact ties). Scalar
-Mul/Div/Add/Sub by a constant directly on the graph input fold into the
-input's `pre_mul`/`pre_add`.
+IR's `floor(x/s + 1/2)` (the modes differ only on exact ties).
+Mul/Div/Add/Sub by a scalar or per-channel constant become IR AFFINE nodes,
+Identity, Dropout and float Casts of an activation vanish, and the
+canonicalization passes (`tritium.passes.canonicalize`) then fold every
+AFFINE into a neighbour or refuse it.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from onnx import numpy_helper
 
 from ..errors import ModelError, OptionError, QuantizationError, UnsupportedError
 from ..ir.graph import Graph, Node
-from ..ir.ops import (AddAttrs, BatchNormAttrs, ClipAttrs, GapAttrs, InputAttrs, MacAttrs, NoAttrs,
+from ..ir.ops import (AddAttrs, AffineAttrs, BatchNormAttrs, ClipAttrs, GapAttrs, InputAttrs, MacAttrs, NoAttrs,
                       Op, PoolAttrs, QuantAttrs, Stage)
 from ..ir.shapes import out_shape
 from ..ir.types import QType, TensorType, WeightKind, Weights
@@ -67,12 +69,19 @@ class QConst:
 @dataclass(frozen=True, eq=False)
 class Act:
     """An ONNX activation tensor: the IR node holding it and its layout (see module doc).
-    `pre` is set while the tensor is the graph input under foldable preprocessing."""
+    `pad` (top, left, bottom, right) with `pad_value` is an explicit ONNX Pad not yet
+    applied; only a Conv or pool takes it, into its window's padding. `dims` is an
+    ONNX shape the tensor is viewed with, its elements in the layout's order, on the way
+    between two layouts (`x.squeeze(-1).squeeze(-1)` passes through (N, C, 1)); only
+    another re-view takes it."""
 
     node: str
     layout: str
     perm: np.ndarray | None = None
-    pre: tuple[float, float] | None = None
+    pad: tuple[int, int, int, int] | None = None
+    pad_value: float = 0.0
+    pad_node: str = ""
+    dims: tuple[int, ...] | None = None   # a pending re-view (Squeeze/Unsqueeze/Reshape)
 
 
 def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str | None = None) -> Graph:
@@ -85,6 +94,8 @@ def import_onnx(src, input_shape=None, ternarize: str | None = None, name: str |
     model, label = _load(src)
     graph_name = model.graph.name if model.graph.name not in ("", "main_graph") else label
     g = _Importer(model, _parse_shape(input_shape), name or graph_name).run()
+    from ..passes import canonicalize
+    g = canonicalize(g)
     if ternarize:
         from ..passes.quantize_weights import quantize_weights
         g = quantize_weights(g, ternarize)
@@ -163,16 +174,9 @@ class _Importer:
         self.acts: dict[str, Act] = {}
         self.nodes: list[Node] = []
         self.pos: dict[str, int] = {}
-        self.input_pre: tuple[float, float] | None = None
         self.dtype = {a.tensor_name: next((kv.value for kv in a.quant_parameter_tensor_names
                                            if kv.key == "finn_datatype"), None)
                       for a in self.g.quantization_annotation}
-        self.uses: dict[str, int] = {}
-        for n in self.g.node:
-            for i in n.input:
-                self.uses[i] = self.uses.get(i, 0) + 1
-        for o in self.g.output:
-            self.uses[o.name] = self.uses.get(o.name, 0) + 1
         self.input_shape = input_shape
 
     # -- driver ------------------------------------------------------------------
@@ -207,7 +211,7 @@ class _Importer:
         chw = self._input_dims(inp.name, tt.HasField("shape"), dims)
         shape = (chw[1], chw[2], chw[0]) if len(chw) == 3 else chw
         self._emit(inp.name, Op.INPUT, [], InputAttrs(), shape=shape)
-        self.acts[inp.name] = Act(self.nodes[0].name, "map" if len(chw) == 3 else "vec", pre=(1.0, 0.0))
+        self.acts[inp.name] = Act(self.nodes[0].name, "map" if len(chw) == 3 else "vec")
 
     def _input_dims(self, name: str, has_shape: bool, dims) -> tuple[int, ...]:
         given = self.input_shape
@@ -256,9 +260,9 @@ class _Importer:
             getattr(self, HANDLERS[node.op_type])(node)
         else:
             where = f"{node.domain}." if node.domain else ""
-            raise UnsupportedError(
-                f"unsupported op {where}{node.op_type} (node '{_label(node)}'); supported ops: "
-                f"{', '.join(sorted(set(HANDLERS) | {'Constant'}))}, and QONNX Quant")
+            fix = FIXES.get(node.op_type, "supported ops: " + ", ".join(sorted(set(HANDLERS) | {"Constant"}))
+                            + ", and QONNX Quant")
+            raise UnsupportedError(f"unsupported op {where}{node.op_type} (node '{_label(node)}'); {fix}")
 
     # -- IR emission ---------------------------------------------------------------
     def _emit(self, base: str, op: Op, inputs, attrs=None, qtype=None, shape=None) -> str:
@@ -276,22 +280,21 @@ class _Importer:
     def _ir(self, name: str) -> Node:
         return self.nodes[self.pos[name]]
 
-    def _amend(self, name: str, attrs) -> None:
-        self.nodes[self.pos[name]] = replace(self._ir(name), attrs=attrs)
-
-    def _act(self, tensor: str, what: str) -> Act:
-        """The activation `tensor`, materialising any input preprocessing folded so far."""
+    def _act(self, tensor: str, what: str, pad: bool = False, view: bool = False) -> Act:
+        """The activation `tensor` as `what` reads it. Only a Conv or pool takes one under
+        an explicit Pad (`pad`), only another re-view one under a pending re-view (`view`)."""
         if tensor not in self.acts:
             raise UnsupportedError(f"{what} takes the constant '{tensor}' where an activation is expected")
-        act = self.acts[tensor]
-        if act.pre is not None:
-            if self.input_pre not in (None, act.pre):
-                raise UnsupportedError("the graph input is used with two different constant "
-                                       "preprocessings; only one Mul/Div/Add/Sub chain is supported")
-            self.input_pre = act.pre
-            self._amend(act.node, InputAttrs(*act.pre))
-            act = replace(act, pre=None)
-        return act
+        x = self.acts[tensor]
+        if x.pad is not None and not pad:
+            raise UnsupportedError(f"Pad '{x.pad_node}' feeds '{what}'; an explicit Pad is supported "
+                                   "only right before a Conv, AveragePool or MaxPool, whose window "
+                                   "takes it: move the padding into that layer")
+        if x.dims is not None and not view:
+            raise UnsupportedError(f"'{what}' takes a tensor viewed as {x.dims}; Tritium keeps "
+                                   "tensors as (N, K) vectors and (N, C, H, W) feature maps: "
+                                   "reshape to one of those first")
+        return x
 
     def _set(self, node, act: Act) -> None:
         self.acts[node.output[0]] = act
@@ -303,11 +306,14 @@ class _Importer:
     def _need(self, node, x: Act, layout: str) -> Act:
         if x.layout != layout:
             kind = {"map": "an N,C,H,W feature map", "vec": "an N,K vector"}[layout]
+            if x.layout == "nhwc":
+                raise UnsupportedError(f"{node.op_type} '{_label(node)}' needs {kind}; got an N,H,W,C "
+                                       "tensor (a Transpose to NHWC is supported only before a flatten)")
             raise UnsupportedError(f"{node.op_type} '{_label(node)}' needs {kind}; got a {x.layout} "
                                    "tensor (insert Flatten before Gemm/MatMul)")
         return x
 
-    def _const(self, node, idx: int, what: str, default=None) -> np.ndarray | None:
+    def _const(self, node, idx: int, what: str, default=None, finite: bool = True) -> np.ndarray | None:
         if idx >= len(node.input) or not node.input[idx]:
             return default
         name = node.input[idx]
@@ -317,7 +323,7 @@ class _Importer:
                                    "constant (an initializer)")
         if isinstance(v, QConst):  # e.g. a Brevitas bias quantizer: use its real values
             v = v.codes * v.scale
-        if v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+        if finite and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
             raise QuantizationError(f"{what} of '{_label(node)}' contains NaN or infinite values; "
                                     "fix or retrain the model before compiling it")
         return v
@@ -452,15 +458,14 @@ class _Importer:
 
     # -- op handlers ---------------------------------------------------------------------
     def _conv(self, node) -> None:
-        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
         at = _attrs(node)
         w = self._weights(node, 1)
         if w.values.ndim != 4:
             raise UnsupportedError(f"Conv '{_label(node)}' is not 2-D (weights {w.values.shape})")
         _no_dilation(node, at)
-        h, wd, _ = self._ir(x.node).shape
         stride = tuple(at.get("strides", (1, 1)))
-        pads = _pads(node, at, (h, wd), w.values.shape[2:], stride)
+        pads = self._window_pads(node, x, at, w.values.shape[2:], stride, 0.0)
         attrs = MacAttrs(w, self._bias(node, 2, w.out_channels), stride, pads, int(at.get("group", 1)))
         self._set(node, Act(self._emit(_label(node), Op.CONV2D, [x.node], attrs), "map"))
 
@@ -497,23 +502,79 @@ class _Importer:
         self._unary(node, Op.CLIP, ClipAttrs(float(lo.ravel()[0]), float(hi.ravel()[0])))
 
     def _pool(self, node) -> None:
-        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
         at = _attrs(node)
         _no_dilation(node, at)
         op = Op.MAXPOOL if node.op_type == "MaxPool" else Op.AVGPOOL
         k = tuple(at["kernel_shape"])
         stride = tuple(at.get("strides", (1, 1)))
-        h, w, _ = self._ir(x.node).shape
-        pads = _pads(node, at, (h, w), k, stride)
-        if op is Op.AVGPOOL and any(pads) and not at.get("count_include_pad", 0):
+        own = _pads(node, at, self._padded_hw(x), k, stride)
+        if op is Op.AVGPOOL and any(own) and not at.get("count_include_pad", 0):
             raise UnsupportedError(f"AveragePool '{_label(node)}' with padding excludes the padding from "
                                    "its divisor; export with count_include_pad=1")
+        pads = self._window_pads(node, x, at, k, stride, -np.inf if op is Op.MAXPOOL else 0.0)
+        h, w, _ = self._ir(x.node).shape
         pads = _ceil_pads(node, at, (h, w), k, stride, pads, op)
         self._set(node, Act(self._emit(_label(node), op, [x.node], PoolAttrs(k, stride, pads)), "map"))
+
+    def _padded_hw(self, x: Act) -> tuple[int, int]:
+        h, w, _ = self._ir(x.node).shape
+        t, l, b, r = x.pad or (0, 0, 0, 0)
+        return h + t + b, w + l + r
+
+    def _window_pads(self, node, x: Act, at, k, stride, value: float) -> tuple[int, int, int, int]:
+        """The layer's own padding (explicit, or auto_pad over the padded input) plus an
+        explicit Pad in front of it, which must insert what the window inserts."""
+        own = _pads(node, at, self._padded_hw(x), k, stride)
+        if x.pad is None:
+            return own
+        if x.pad_value != value and not (value == -np.inf and x.pad_value <= -3.0e38):
+            need = "0" if value == 0 else "-inf (or the lowest float)"
+            raise UnsupportedError(f"Pad '{x.pad_node}' inserts {x.pad_value:g} before "
+                                   f"{node.op_type} '{_label(node)}', whose window pads with {need}; "
+                                   f"pad with {need} or remove the Pad")
+        return tuple(a + b for a, b in zip(own, x.pad))
+
+    def _pad(self, node) -> None:
+        """An explicit constant Pad of the spatial axes, left for the Conv/pool after it."""
+        x = self._need(node, self._act(node.input[0], _label(node), pad=True), "map")
+        at = _attrs(node)
+        where = f"Pad '{_label(node)}'"
+        if at.get("mode", "constant") != "constant":
+            raise UnsupportedError(f"{where} in mode '{at['mode']}'; only constant padding is "
+                                   "supported (a window unit inserts a constant)")
+        pads = self._const(node, 1, "pads", np.array(at.get("pads", [])))
+        value = self._const(node, 2, "constant_value", np.array(at.get("value", 0.0)), finite=False)
+        axes = self._const(node, 3, "axes", np.arange(4))
+        full = np.zeros(8, np.int64)
+        for i, a in enumerate(int(v) % 4 for v in axes.ravel()):
+            full[a], full[a + 4] = pads.ravel()[i], pads.ravel()[i + len(axes.ravel())]
+        if np.any(full[[0, 1, 4, 5]] != 0) or np.any(full < 0):
+            raise UnsupportedError(f"{where} pads {full.tolist()}: only non-negative padding of the "
+                                   "height and width axes is supported")
+        mine = (int(full[2]), int(full[3]), int(full[6]), int(full[7]))
+        v = float(value.ravel()[0]) if value.size else 0.0
+        if x.pad is not None and x.pad_value != v:
+            raise UnsupportedError(f"{where} pads with {v:g} after Pad '{x.pad_node}' with "
+                                   f"{x.pad_value:g}; use one constant")
+        total = tuple(a + b for a, b in zip(x.pad or (0, 0, 0, 0), mine))
+        self._set(node, replace(x, pad=total, pad_value=v, pad_node=_label(node)))
 
     def _gap(self, node) -> None:
         x = self._need(node, self._act(node.input[0], _label(node)), "map")
         self._set(node, Act(self._emit(_label(node), Op.GLOBALAVGPOOL, [x.node], GapAttrs()), "vec4"))
+
+    def _reduce_mean(self, node) -> None:
+        """ReduceMean over height and width: what exporters write for AdaptiveAvgPool2d(1)
+        and `x.mean((2, 3))`; a global average pool."""
+        x = self._need(node, self._act(node.input[0], _label(node)), "map")
+        at = _attrs(node)
+        axes = self._const(node, 1, "axes", np.array(at.get("axes", [])))
+        if sorted(int(a) % 4 for a in axes.ravel()) != [2, 3]:
+            raise UnsupportedError(f"ReduceMean '{_label(node)}' over axes {axes.ravel().tolist()}; "
+                                   "only the mean over height and width (axes 2, 3) is supported")
+        name = self._emit(_label(node), Op.GLOBALAVGPOOL, [x.node], GapAttrs())
+        self._set(node, Act(name, "vec4" if at.get("keepdims", 1) else "vec"))
 
     def _flatten(self, node) -> None:
         x = self._act(node.input[0], _label(node))
@@ -529,30 +590,91 @@ class _Importer:
         if x.layout == "map":
             h, w, c = self._ir(x.node).shape
             perm = flatten_perm(c, h, w)
+        elif x.layout == "nhwc":   # (h, w, c) is the IR's own flatten order
+            perm = None
         self._set(node, Act(self._emit(_label(node), Op.FLATTEN, [x.node]), "vec", perm))
 
+    def _review(self, node, x: Act, dims) -> None:
+        """Reshape, Squeeze, Unsqueeze, Flatten: the same elements in the same order under
+        a new shape. Supported where the result is a layout (flattened to (N, K), or a
+        vector seen as (N, C, 1, 1))."""
+        x = replace(x, dims=None)
+        size = int(np.prod(self._onnx_shape(x)))
+        dims = tuple(int(d) for d in dims)
+        if dims == self._onnx_shape(x):
+            self._set(node, x)
+        elif dims == (1, size):
+            self._to_vector(node, x)
+        elif dims == (1, size, 1, 1) and x.layout in ("vec", "vec4") and x.perm is None:
+            self._set(node, Act(x.node, "vec4"))
+        elif int(np.prod(dims)) == size and dims[:1] == (1,):
+            self._set(node, replace(x, dims=dims))
+        else:
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}' from {self._onnx_shape(x)} to "
+                                   f"{dims} changes the batch axis; keep it first")
+
     def _reshape(self, node) -> None:
-        x = self._act(node.input[0], _label(node))
+        x = self._act(node.input[0], _label(node), view=True)
         target = [int(d) for d in self._const(node, 1, "Reshape shape")]
         cur = self._onnx_shape(x)
-        size = int(np.prod(cur))
         dims = [cur[i] if d == 0 else d for i, d in enumerate(target)]
         if -1 in dims:
             known = int(np.prod([d for d in dims if d != -1]))
-            dims[dims.index(-1)] = size // known if known else 0
-        if tuple(dims) == cur:
-            self._set(node, x)
-        elif len(dims) == 2 and dims[0] == 1 and dims[1] == size // 1:
-            self._to_vector(node, x)
+            dims[dims.index(-1)] = int(np.prod(cur)) // known if known else 0
+        self._review(node, x, dims)
+
+    def _squeeze(self, node) -> None:
+        x = self._act(node.input[0], _label(node), view=True)
+        cur = self._onnx_shape(x)
+        axes = self._const(node, 1, "axes", np.array(_attrs(node).get("axes", []), np.int64))
+        gone = {int(a) % len(cur) for a in axes.ravel()} or {i for i, d in enumerate(cur) if d == 1 and i}
+        if 0 in gone:
+            raise UnsupportedError(f"Squeeze '{_label(node)}' removes the batch axis; squeeze only "
+                                   "the axes after it (e.g. x.flatten(1))")
+        self._review(node, x, [d for i, d in enumerate(cur) if i not in gone])
+
+    def _unsqueeze(self, node) -> None:
+        x = self._act(node.input[0], _label(node), view=True)
+        axes = self._const(node, 1, "axes", np.array(_attrs(node).get("axes", []), np.int64))
+        self._review(node, x, _unsqueeze(self, np.zeros(self._onnx_shape(x)), [None, axes], {}).shape)
+
+    def _transpose(self, node) -> None:
+        """A Transpose that moves only unit axes is a re-view; NCHW -> NHWC of a feature
+        map (before a flatten, Keras style) reorders it into the IR's own (h, w, c) order."""
+        x = self._act(node.input[0], _label(node), view=True)
+        cur = self._onnx_shape(x)
+        perm = [int(p) for p in _attrs(node).get("perm", reversed(range(len(cur))))]
+        kept = [p for p in perm if cur[p] != 1]
+        if perm[0] == 0 and kept == sorted(kept):
+            self._review(node, x, [cur[p] for p in perm])
+        elif x.layout == "map" and perm == [0, 2, 3, 1]:
+            self._set(node, replace(x, layout="nhwc"))
         else:
-            raise UnsupportedError(f"Reshape '{_label(node)}' from {cur} to {tuple(target)}; only "
-                                   "flattening to (N, -1) is supported")
+            raise UnsupportedError(f"Transpose '{_label(node)}' with perm {perm} reorders the "
+                                   f"{x.layout} tensor {cur}; only NCHW -> NHWC before a flatten, and "
+                                   "transposes of unit axes, are supported")
 
     def _identity(self, node) -> None:
         self._set(node, self.acts[node.input[0]])
 
+    def _cast_like(self, node) -> None:
+        """CastLike(v, activation): the activations are float, so only a constant `v` changes."""
+        if node.input[0] in self.consts:
+            self.consts[node.output[0]] = np.asarray(self.consts[node.input[0]], np.float64)
+        else:
+            self._identity(node)
+
+    def _cast(self, node) -> None:
+        to = _attrs(node).get("to")
+        if to not in FLOAT_TYPES:
+            kind = onnx.TensorProto.DataType.Name(to) if to is not None else "no type"
+            raise UnsupportedError(f"Cast '{_label(node)}' of an activation to {kind}; only casts "
+                                   "between float types (no-ops here) are supported: remove the cast")
+        self._identity(node)
+
     def _arith(self, node) -> None:
-        """Add/Sub/Mul/Div: a residual Add, a bias after a MAC, or input preprocessing."""
+        """Add/Sub/Mul/Div: a residual Add, or an AFFINE by a constant that the
+        canonicalization passes fold (`passes.fold_affine`)."""
         a, b = node.input[0], node.input[1]
         if a in self.acts and b in self.acts:
             if node.op_type != "Add":
@@ -561,48 +683,39 @@ class _Importer:
             self._residual(node)
             return
         act_first = a in self.acts
-        x = self.acts[a if act_first else b]
-        c = self._const(node, 1 if act_first else 0, "constant operand")
-        if x.pre is not None:
-            self._set(node, replace(x, pre=self._preprocess(node, x.pre, c, act_first)))
-        elif node.op_type == "Add" and self._fold_bias(node, x, c):
-            return
-        else:
-            raise UnsupportedError(
-                f"{node.op_type} '{_label(node)}' by a constant is supported only as preprocessing "
-                "directly on the graph input, or (Add) as the bias of a Conv/Gemm/MatMul")
-
-    def _preprocess(self, node, pre, c: np.ndarray, act_first: bool) -> tuple[float, float]:
-        if c.size != 1:
-            raise UnsupportedError(f"{node.op_type} '{_label(node)}' on the input by a per-channel "
-                                   "constant; only scalar preprocessing folds into the input")
-        mul, add = pre
-        v = float(c.ravel()[0])
+        x = self._act(a if act_first else b, _label(node))
+        c = self._channels(node, x, self._const(node, 1 if act_first else 0, "constant operand"))
+        one, zero = np.ones_like(c), np.zeros_like(c)
         op = node.op_type
-        if op == "Mul":
-            return mul * v, add * v
-        if op == "Add":
-            return mul, add + v
-        if op == "Sub":
-            return (mul, add - v) if act_first else (-mul, v - add)
-        if not act_first:
-            raise UnsupportedError(f"Div '{_label(node)}' of a constant by the input is not supported")
-        return mul / v, add / v
+        if op == "Div" and not act_first:
+            raise UnsupportedError(f"Div '{_label(node)}' of a constant by an activation is not "
+                                   "supported; only division by a constant is")
+        if op in ("Mul", "Div") and not np.all(np.isfinite(1 / c) & np.isfinite(c)):
+            raise UnsupportedError(f"{op} '{_label(node)}' by a constant holding zero or a non-finite "
+                                   "value; remove it or fix the constant")
+        mul, add = {"Mul": (c, zero), "Div": (1 / c, zero), "Add": (one, c),
+                    "Sub": (one, -c) if act_first else (-one, c)}[op]
+        attrs = AffineAttrs(mul, add, op)
+        self._set(node, replace(x, node=self._emit(_label(node), Op.AFFINE, [x.node], attrs)))
 
-    def _fold_bias(self, node, x: Act, c: np.ndarray) -> bool:
-        n = self._ir(x.node)
-        src = node.input[0] if node.input[0] in self.acts else node.input[1]
-        if not n.op.is_mac or self.uses.get(src, 0) != 1:
-            return False
-        m = n.attrs.weights.out_channels
-        shapes = ((m, 1, 1), (1, m, 1, 1)) if n.op is Op.CONV2D else ((m,), (1, m))
-        if c.size != 1 and c.shape not in shapes:
-            raise UnsupportedError(f"Add '{_label(node)}': constant of shape {c.shape} is not a "
-                                   "per-channel bias")
-        old = n.attrs.bias if n.attrs.bias is not None else np.zeros(m)
-        self._amend(x.node, replace(n.attrs, bias=old + np.broadcast_to(c.astype(np.float64).ravel(), (m,))))
-        self._set(node, x)
-        return True
+    def _channels(self, node, x: Act, c: np.ndarray) -> np.ndarray:
+        """An ONNX constant broadcast against activation `x`, as one value per IR channel."""
+        shape = self._onnx_shape(x)
+        try:
+            full = np.broadcast_to(c.astype(np.float64), shape) if c.ndim <= len(shape) else None
+        except ValueError:
+            full = None
+        if full is None:
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}': a constant of shape {c.shape} "
+                                   f"does not broadcast to the activation's shape {shape}")
+        if x.layout == "vec":
+            return full[0][x.perm] if x.perm is not None else full[0]
+        per = full[0].reshape(shape[1], -1)
+        if not np.all(per == per[:, :1]):
+            raise UnsupportedError(f"{node.op_type} '{_label(node)}': the constant varies across the "
+                                   "pixels of a channel; only scalar and per-channel constants are "
+                                   "supported")
+        return per[:, 0]
 
     def _residual(self, node) -> None:
         a = self._act(node.input[0], _label(node))
@@ -615,14 +728,20 @@ class _Importer:
         self._set(node, replace(a, node=name))
 
     def _onnx_shape(self, x: Act) -> tuple[int, ...]:
+        if x.dims is not None:
+            return x.dims
         s = self._ir(x.node).shape
         if x.layout == "map":
             return (1, s[2], s[0], s[1])
+        if x.layout == "nhwc":
+            return (1, s[0], s[1], s[2])
         return (1, s[0], 1, 1) if x.layout == "vec4" else (1, s[0])
 
     def _shape(self, node) -> None:
         """Shape of an activation, batch 1: feeds shape arithmetic such as x.view(x.size(0), -1)."""
-        self.consts[node.output[0]] = np.array(self._onnx_shape(self.acts[node.input[0]]), np.int64)
+        at = _attrs(node)
+        shape = self._onnx_shape(self.acts[node.input[0]])[at.get("start", 0):at.get("end")]
+        self.consts[node.output[0]] = np.array(shape, np.int64)
 
 
 def _label(node) -> str:
@@ -727,14 +846,28 @@ CONST_FOLD = {
     "Mul": lambda imp, x, ins, at: x * ins[1],
     "Div": lambda imp, x, ins, at: x / ins[1] if x.dtype.kind == "f" else x // ins[1],
     "Sqrt": lambda imp, x, ins, at: np.sqrt(x),
+    # what the dynamo exporter leaves without its optimizer (optimize=False)
+    "Shape": lambda imp, x, ins, at: np.array(x.shape[at.get("start", 0):at.get("end")], np.int64),
+    "Expand": lambda imp, x, ins, at: x * np.ones([int(d) for d in ins[1]], x.dtype),
+    "CastLike": lambda imp, x, ins, at: x.astype(np.float64 if ins[1].dtype.kind == "f" else ins[1].dtype),
     "Neg": lambda imp, x, ins, at: -x,
+}
+
+# What to change in the model for ops that exporters commonly write and Tritium refuses.
+FIXES = {
+    "Trunc": "a QONNX Trunc (Brevitas TruncAvgPool2d) rounds down, which no activation quantizer "
+             "here does: use nn.AvgPool2d (its exact sum is kept) followed by a QuantIdentity",
+    "BipolarQuant": "binary/bipolar activations are not supported: quantize with Quant of 2 or more "
+                    "bits (ternary weights are 2-bit narrow Quant)",
 }
 
 HANDLERS = {
     "Conv": "_conv", "Gemm": "_gemm", "MatMul": "_matmul", "BatchNormalization": "_batchnorm",
     "Relu": "_relu", "Clip": "_clip", "MaxPool": "_pool", "AveragePool": "_pool",
-    "GlobalAveragePool": "_gap", "Flatten": "_flatten", "Reshape": "_reshape",
-    "Identity": "_identity", "Dropout": "_identity", "Add": "_arith", "Sub": "_arith",
-    "Mul": "_arith", "Div": "_arith", "Shape": "_shape",
+    "GlobalAveragePool": "_gap", "ReduceMean": "_reduce_mean", "Pad": "_pad",
+    "Flatten": "_flatten", "Reshape": "_reshape", "Squeeze": "_squeeze", "Unsqueeze": "_unsqueeze",
+    "Transpose": "_transpose", "Identity": "_identity", "Dropout": "_identity", "Cast": "_cast",
+    "CastLike": "_cast_like", "Add": "_arith", "Sub": "_arith", "Mul": "_arith", "Div": "_arith",
+    "Shape": "_shape",
 }
 

@@ -25,7 +25,8 @@ from ..ir.types import WeightKind, Weights
 
 SUPPORTED = (
     "modules: Conv2d (groups 1 or depthwise), Linear, BatchNorm1d/2d, ReLU, ReLU6, Hardtanh, "
-    "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, Dropout, Identity, and Tritium's "
+    "MaxPool2d, AvgPool2d, AdaptiveAvgPool2d(1), Flatten, Dropout, Identity, ZeroPad2d and "
+    "ConstantPad2d before a Conv2d or pool, and Tritium's "
     "QuantAct, TernaryConv2d, TernaryLinear, IntConv2d, IntLinear; functions: + / torch.add, "
     "torch.flatten(x, 1), relu, x.view/reshape(N, -1), x.size(0)")
 
@@ -38,6 +39,8 @@ class _Val:
     name: str
     tshape: tuple[int, ...]
     perm: np.ndarray | None = None
+    pad: tuple[int, int, int, int] | None = None   # a ZeroPad2d/ConstantPad2d not yet applied
+    pad_value: float = 0.0
 
 
 class _Batch:
@@ -133,11 +136,14 @@ class _Importer:
             self._unsupported(n, "an output that is not a single tensor")
         return v.name
 
-    def _arg(self, n, a) -> _Val:
+    def _arg(self, n, a, windowed: bool = False) -> _Val:
         import torch.fx as fx
         v = self.vals.get(a.name) if isinstance(a, fx.Node) else None
         if not isinstance(v, _Val):
             self._unsupported(n, f"argument {a!r} (only tensors produced by the model are accepted)")
+        if v.pad is not None and not windowed:
+            self._unsupported(n, "input from a ZeroPad2d/ConstantPad2d (a pad is supported only right "
+                              "before a Conv2d, AvgPool2d or MaxPool2d, whose window takes it)")
         return v
 
     def _unsupported(self, n, what: str):
@@ -155,7 +161,10 @@ class _Importer:
 
         from ..compression.modules import QuantAct
         m = self.mods[n.target]
-        x = self._arg(n, n.args[0]) if n.args else self._unsupported(n, "a module without input")
+        windowed = isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.ConstantPad2d))
+        x = self._arg(n, n.args[0], windowed) if n.args else self._unsupported(n, "a module without input")
+        if isinstance(m, nn.ConstantPad2d):   # ZeroPad2d too
+            return self._pad_module(n, m, x)
         if isinstance(m, QuantAct):
             if not m.quant_enabled:
                 return x
@@ -203,7 +212,9 @@ class _Importer:
         if m.groups not in (1, m.in_channels) or (m.groups > 1 and m.out_channels != m.in_channels):
             self._unsupported(n, f"grouped Conv2d (groups={m.groups}; only 1 or depthwise)")
         kh, kw = _pair(m.kernel_size)
-        if m.padding == "valid":
+        if getattr(m, "pads", None) is not None:    # compression modules' asymmetric padding
+            pad = tuple(m.pads)
+        elif m.padding == "valid":
             pad = (0, 0, 0, 0)
         elif m.padding == "same":
             th, tw = kh - 1, kw - 1
@@ -211,6 +222,7 @@ class _Importer:
         else:
             ph, pw = _pair(m.padding)
             pad = (ph, pw, ph, pw)
+        pad = _with_pad(self, n, x, pad, 0.0)
         w = self._weights(m, n.target)
         attrs = MacAttrs(w, self._bias(m), _pair(m.stride), pad, m.groups)
         v = self._add(n, Op.CONV2D, [x], attrs, ())
@@ -259,9 +271,22 @@ class _Importer:
             op = Op.AVGPOOL
         k = _pair(m.kernel_size)
         s = _pair(m.stride if m.stride is not None else m.kernel_size)
-        v = self._add(n, op, [x], PoolAttrs(k, s, (ph, pw, ph, pw)), ())
+        pad = _with_pad(self, n, x, (ph, pw, ph, pw), -np.inf if op is Op.MAXPOOL else 0.0)
+        v = self._add(n, op, [x], PoolAttrs(k, s, pad), ())
         h, w, c = self.b[v.name].shape
         return _Val(v.name, (c, h, w))
+
+    def _pad_module(self, n, m, x: _Val) -> _Val:
+        if len(x.tshape) != 3 or len(m.padding) != 4 or min(m.padding) < 0:
+            self._unsupported(n, f"{type(m).__name__}(padding={m.padding}) on a tensor of shape {x.tshape}")
+        left, right, top, bottom = m.padding
+        v = float(m.value)
+        if x.pad is not None and x.pad_value != v:
+            self._unsupported(n, f"{type(m).__name__} with value {v:g} after one with {x.pad_value:g}")
+        old = x.pad or (0, 0, 0, 0)
+        c, h, w = x.tshape
+        return _Val(x.name, (c, h + top + bottom, w + left + right), x.perm,
+                    (old[0] + top, old[1] + left, old[2] + bottom, old[3] + right), v)
 
     def _gap(self, n, x: _Val, base=None) -> _Val:
         if len(x.tshape) != 3:
@@ -343,3 +368,13 @@ class _Importer:
         if not ok:
             self._unsupported(n, f".{n.target}{tuple(dims)} (only (N, -1) flattening to a vector)")
         return self._flatten(n, x)
+
+
+def _with_pad(imp, n, x: _Val, pad, value: float) -> tuple[int, int, int, int]:
+    """A layer's own padding plus a pad module in front of it, which must insert
+    what the layer's window inserts (0 for Conv2d/AvgPool2d, -inf for MaxPool2d)."""
+    if x.pad is None:
+        return tuple(pad)
+    if x.pad_value != value:
+        imp._unsupported(n, f"padding with {x.pad_value:g} before a layer that pads with {value:g}")
+    return tuple(a + b for a, b in zip(pad, x.pad))

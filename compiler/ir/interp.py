@@ -204,6 +204,7 @@ FLOAT: dict[Op, Callable] = {
     Op.ADD: lambda n, a, b: a + b,
     Op.FLATTEN: lambda n, x: x.reshape(len(x), -1),
     Op.QUANT: lambda n, x: quantize(x, n.attrs.qtype) * n.attrs.qtype.scale,
+    Op.AFFINE: lambda n, x: x * n.attrs.mul + n.attrs.add,
 }
 
 

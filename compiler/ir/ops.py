@@ -4,7 +4,9 @@ A graph lives in one of two stages (`Stage`):
 
 - FLOAT: what the importers build. Weights may be float, ternary or integer,
   activations are float, `QUANT` nodes mark where the network quantizes
-  activations, `BATCHNORM`/`RELU`/`CLIP` are separate ops.
+  activations, `BATCHNORM`/`RELU`/`CLIP` are separate ops. `AFFINE` (an
+  exporter's Mul/Div/Add/Sub by a constant) exists only between an importer
+  and the canonicalization passes, which fold it away or refuse the model.
 - INTEGER: what the lowering passes produce and what the golden model and both
   backends consume. Every tensor has a `QType`; BatchNorm, ReLU, Clip and Quant
   are gone (folded into weights' scales, biases and `Requant` clamps); every
@@ -39,6 +41,7 @@ class Op(enum.Enum):
     FLATTEN = "flatten"
     QUANT = "quant"
     REQUANT = "requant"
+    AFFINE = "affine"
 
     @property
     def is_mac(self) -> bool:
@@ -46,7 +49,7 @@ class Op(enum.Enum):
 
 
 # Ops allowed in each stage; the verifier enforces this.
-FLOAT_ONLY = frozenset({Op.BATCHNORM, Op.RELU, Op.CLIP, Op.QUANT})
+FLOAT_ONLY = frozenset({Op.BATCHNORM, Op.RELU, Op.CLIP, Op.QUANT, Op.AFFINE})
 INTEGER_ONLY = frozenset({Op.REQUANT})
 
 
@@ -117,6 +120,28 @@ class BatchNormAttrs:
     __hash__ = None  # type: ignore[assignment]
 
 
+@dataclass(frozen=True, eq=False)
+class AffineAttrs:
+    """`y = x * mul[c] + add[c]` per channel (the last axis): an elementwise
+    Mul/Div/Add/Sub by a constant as an exporter wrote it. `source` is the
+    ONNX op it came from ("Div", ...), kept for the messages of the pass that
+    folds it (`passes.fold_affine`)."""
+
+    mul: np.ndarray
+    add: np.ndarray
+    source: str = "Mul"
+
+    def __post_init__(self) -> None:
+        for f in ("mul", "add"):
+            object.__setattr__(self, f, frozen_array(getattr(self, f), np.float64))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, AffineAttrs) and self.source == other.source
+                and arrays_equal(self.mul, other.mul) and arrays_equal(self.add, other.add))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class ClipAttrs:
     lo: float
@@ -170,12 +195,13 @@ class NoAttrs:
     pass
 
 
-Attrs = (InputAttrs | MacAttrs | BatchNormAttrs | ClipAttrs | PoolAttrs | GapAttrs | AddAttrs
-         | QuantAttrs | RequantAttrs | NoAttrs)
+Attrs = (InputAttrs | MacAttrs | BatchNormAttrs | AffineAttrs | ClipAttrs | PoolAttrs | GapAttrs
+         | AddAttrs | QuantAttrs | RequantAttrs | NoAttrs)
 
 ATTRS_OF: dict[Op, type] = {
     Op.INPUT: InputAttrs, Op.CONV2D: MacAttrs, Op.DENSE: MacAttrs,
     Op.BATCHNORM: BatchNormAttrs, Op.RELU: NoAttrs, Op.CLIP: ClipAttrs,
     Op.MAXPOOL: PoolAttrs, Op.AVGPOOL: PoolAttrs, Op.GLOBALAVGPOOL: GapAttrs,
     Op.ADD: AddAttrs, Op.FLATTEN: NoAttrs, Op.QUANT: QuantAttrs, Op.REQUANT: RequantAttrs,
+    Op.AFFINE: AffineAttrs,
 }

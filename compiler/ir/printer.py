@@ -12,7 +12,7 @@ import hashlib
 import numpy as np
 
 from .graph import Graph, Node
-from .ops import BatchNormAttrs, ClipAttrs, InputAttrs, MacAttrs, PoolAttrs, QuantAttrs
+from .ops import AffineAttrs, BatchNormAttrs, ClipAttrs, InputAttrs, MacAttrs, PoolAttrs, QuantAttrs
 
 
 def _digest(*arrays) -> str:
@@ -50,6 +50,8 @@ def _attrs(n: Node, weights: bool) -> str:
         parts.append(f"k{_hw(a.kernel)} s{_hw(a.stride)} p{','.join(map(str, a.padding))}")
     elif isinstance(a, BatchNormAttrs) and weights:
         parts.append(f"#{_digest(a.mean, a.var, a.gamma, a.beta)} eps={a.eps:g}")
+    elif isinstance(a, AffineAttrs):
+        parts.append(f"from {a.source}" + (f" #{_digest(a.mul, a.add)}" if weights else ""))
     elif isinstance(a, ClipAttrs):
         parts.append(f"[{a.lo:.9g}, {a.hi:.9g}]")
     elif isinstance(a, QuantAttrs):

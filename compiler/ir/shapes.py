@@ -38,6 +38,11 @@ def out_shape(op: Op, attrs, ins: list[tuple[int, ...]], where: str = "") -> tup
             raise UnsupportedError(f"{where}: batchnorm over {attrs.mean.shape[0]} channels, "
                                    f"input has {ins[0][-1]}")
         return ins[0]
+    if op is Op.AFFINE:
+        if attrs.mul.shape != (ins[0][-1],) or attrs.add.shape != (ins[0][-1],):
+            raise UnsupportedError(f"{where}: per-channel constants of shape {attrs.mul.shape} for "
+                                   f"{ins[0][-1]} channels")
+        return ins[0]
     return ins[0]  # elementwise: relu, clip, quant, requant
 
 

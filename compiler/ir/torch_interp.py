@@ -55,6 +55,10 @@ class GraphModule(torch.nn.Module):
             k = torch.tensor(a.gamma / np.sqrt(a.var + a.eps), dtype=x.dtype).reshape(shape)
             c = torch.tensor(a.beta - a.mean * a.gamma / np.sqrt(a.var + a.eps), dtype=x.dtype)
             return x * k + c.reshape(shape)
+        if n.op is Op.AFFINE:
+            shape = (1, -1) + (1,) * (x.dim() - 2)
+            return (x * torch.tensor(a.mul, dtype=x.dtype).reshape(shape)
+                    + torch.tensor(a.add, dtype=x.dtype).reshape(shape))
         if n.op is Op.RELU:
             return F.relu(x)
         if n.op is Op.CLIP:

@@ -11,10 +11,13 @@ from ..ir.graph import Graph
 from ..ir.ops import Stage
 from ..ir.verify import VerifyError, verify
 from .dce import dce
+from .fold_affine import fold_affine
 from .fold_batchnorm import fold_batchnorm
+from .flatten_input import flatten_input
 from .lower_integer import lower_integer
 from .place_quantizers import missing_quantizers, place_quantizers
 from .quantize_weights import quantize_weights
+from .sink_flatten import sink_flatten
 
 Pass = Callable[[Graph], Graph]
 
@@ -30,6 +33,21 @@ def run_passes(g: Graph, passes: list[tuple[str, Pass]]) -> Graph:
             raise VerifyError(f"after pass '{name}' (ran before it: {', '.join(done) or 'none'}): {e}") from e
         done.append(name)
     return g
+
+
+CANONICALIZE: list[tuple[str, Pass]] = [
+    ("dce", dce),
+    ("fold_affine", fold_affine),
+    ("flatten_input", flatten_input),
+    ("sink_flatten", sink_flatten),
+]
+
+
+def canonicalize(g: Graph) -> Graph:
+    """What every importer hands over, in the IR's canonical form: exporters'
+    elementwise constants folded into their neighbours, a Flatten that does not
+    reorder the input dropped, other Flattens moved below elementwise ops."""
+    return run_passes(g, CANONICALIZE)
 
 
 def prepare(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
@@ -55,5 +73,5 @@ def lower(g: Graph, calib: np.ndarray | None = None, weights: str | None = None,
     return run_passes(prepare(g, calib, weights, act_bits), [("lower_integer", lower_integer)])
 
 
-__all__ = ["lower", "prepare", "run_passes", "dce", "fold_batchnorm", "quantize_weights", "place_quantizers",
+__all__ = ["canonicalize", "lower", "prepare", "run_passes", "dce", "fold_affine", "flatten_input", "sink_flatten", "fold_batchnorm", "quantize_weights", "place_quantizers",
            "missing_quantizers", "lower_integer"]

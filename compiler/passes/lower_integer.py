@@ -3,9 +3,11 @@
 Every MAC, average and add absorbs the ReLU/Clip chain and the QUANT that
 follow it into one `Requant` (`M`, `B`, shift, clamp); max-pool and flatten
 keep their input's type; a QUANT or ReLU left on an already-integer tensor
-becomes a standalone REQUANT. The graph output, when nothing quantizes it,
+becomes a standalone REQUANT, and so does a per-channel AFFINE there (with the
+ReLU/Clip/Quant after it: `fold_affine` keeps only those). The graph output, when nothing quantizes it,
 gets a signed "logit" type with `LOGIT_FRAC_BITS` bits below the largest
-per-channel step, so its argmax follows the float model's.
+per-channel step, so its argmax follows the float model's. An average pool
+that nothing quantizes keeps its exact sum (`average_type`).
 
 Each Requant records its worst-case conversion error (`error_lsb`) and each
 MAC its accumulator width from the actual nonzero weights per row.
@@ -149,7 +151,8 @@ class _Lowering:
     def _average(self, n: Node, k: int, make_attrs) -> None:
         x = self._x(n.inputs[0])
         tail = self._tail(n.name)
-        rq, q = self._requant(n, x.qtype.scale / k, 0.0, k * x.qtype.max_abs, tail, default=x.qtype)
+        rq, q = self._requant(n, x.qtype.scale / k, 0.0, k * x.qtype.max_abs, tail,
+                              default=average_type(x.qtype, k))
         self._emit(n, n.op, [x.name], make_attrs(rq), q, tail)
 
     def _avgpool(self, n: Node) -> None:
@@ -191,6 +194,15 @@ class _Lowering:
         rq, q = self._requant(n, x.qtype.scale, 0.0, x.qtype.max_abs, tail)
         self._emit(n, Op.REQUANT, [x.name], RequantAttrs(rq), q, tail)
 
+    def _affine(self, n: Node) -> None:
+        """`x * mul[c] + add[c]` on an integer tensor, and the quantizer after it:
+        one per-channel REQUANT (`passes.fold_affine` leaves only these)."""
+        x = self._x(n.inputs[0])
+        tail = self._tail(n.name)
+        a = n.attrs
+        rq, q = self._requant(n, x.qtype.scale * a.mul, a.add, x.qtype.max_abs, tail)
+        self._emit(n, Op.REQUANT, [x.name], RequantAttrs(rq), q, tail)
+
     def _unsupported(self, n: Node) -> None:
         raise UnsupportedError(
             f"'{n.name}' ({n.op.value}) cannot be lowered here; BatchNorm must directly follow a "
@@ -208,6 +220,19 @@ def logit_type(r_abs: np.ndarray, b_abs: np.ndarray, bound: np.ndarray) -> QType
         if bits <= MAX_LOGIT_BITS:
             return QType(bits, True, scale)
     raise QuantizationError("graph output range exceeds 32 bits; quantize the last layer's output")
+
+
+def average_type(q: QType, k: int) -> QType:
+    """Type of an unquantized average of `k` values of type `q`: the sum itself (step
+    `q.scale / k`, exact, as the float model's average), or, past 16 bits, the step
+    doubled until it fits."""
+    scale = q.scale / k
+    while True:
+        top = int(np.ceil(q.max_abs * q.scale / scale))
+        bits = signed_width(top) if q.signed else max(top.bit_length(), 1)
+        if bits <= 16:
+            return QType(bits, q.signed, scale)
+        scale *= 2
 
 
 def add_type(qa: QType, qb: QType) -> QType:

@@ -48,7 +48,7 @@ def test_simulate_from_memory_and_from_outdir(tmp_path):
     golden = tritium.simulate(tmp_path / "a" / "d", "golden", limit=24)
     assert np.array_equal(golden.outputs, mem.outputs) and golden.float_agreement is not None
     assert set(golden.to_json()) == {"schema_version", "level", "model", "dataset", "n", "accuracy",
-                                     "mismatches", "float_accuracy", "float_agreement"}
+                                     "mismatches", "clamped_inputs", "float_accuracy", "float_agreement"}
 
 
 def test_torch_module_compiles():
@@ -114,3 +114,14 @@ def test_compare_reports_designs_and_paths(tmp_path):
     assert "class='l diff'" in (tmp_path / "c.html").read_text()
     with pytest.raises(OptionError, match="two or more"):
         tritium.compare([a])
+
+
+def test_simulate_counts_inputs_the_input_quantizer_clamps(tmp_path, capsys):
+    from tritium.data import Dataset
+    x = np.full((6, 64), 3.0, np.float32)
+    x[1, 5], x[4, 0] = 300.0, -2.0              # mlp-digits quantizes its input to u8 with scale 1
+    r = tritium.simulate("zoo:mlp-digits", dataset=Dataset("wide", x, np.zeros(6, np.int64)))
+    assert r.clamped_inputs == 2 and r.to_json()["clamped_inputs"] == 2
+    np.savez(tmp_path / "wide.npz", x=x, y=np.zeros(6, np.int64))
+    assert main(["simulate", "zoo:mlp-digits", "--dataset", str(tmp_path / "wide.npz")]) == 0
+    assert "2 of 6 inputs hold values outside the input quantizer's range" in capsys.readouterr().out

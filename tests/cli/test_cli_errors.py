@@ -134,3 +134,30 @@ def test_bad_hls_include_one_line_exit_2(folder, pattern, hls_outdir, tmp_path, 
     import re
     assert re.search(pattern, err), err
     assert not (tmp_path / "cache").exists()                       # refused before any build
+
+
+def test_non_finite_data_is_one_line_at_every_level_and_in_compress(tmp_path, capsys):
+    """Issue 16: a NaN reached the input quantizer's cast and ended in an accumulator
+    overflow traceback. Every path that takes data names the file, the array and the
+    first bad index."""
+    x = np.tile(np.arange(64, dtype=np.float32) % 17, (8, 1)).reshape(8, 1, 8, 8)
+    x[3, 0, 2, 5] = np.nan
+    x[5, 0, 0, 0] = np.inf
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=x, y=np.arange(8) % 10)
+    out = tmp_path / "d"
+    assert main(["compile", "zoo:mlp-digits", "--board", "pynq-z2", "--backend", "all", "-o", str(out),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    runs = [["simulate", str(out), "--level", level, "--dataset", str(bad)]
+            for level in ("golden", "csim", "rtl")]
+    runs += [["compile", "zoo:mlp-digits", "--board", "pynq-z2", "-o", str(tmp_path / "c"),
+              "--calibrate", str(bad)],
+             ["compress", "zoo:mlp-digits", "--dataset", str(bad), "--board", "pynq-z2",
+              "-o", str(tmp_path / "s.onnx")]]
+    for argv in runs:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+        assert f"'{bad}': array x holds NaN at index (3, 0, 2, 5) (2 non-finite values" in err, err
+    assert not (tmp_path / "c").exists() and not (tmp_path / "s.onnx").exists()

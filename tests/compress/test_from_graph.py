@@ -74,7 +74,7 @@ def float_onnx(tmp_path_factory):
     m = SmallCnn()
     Fit(3, lr=3e-3, seed=0).run(m, digits_data()[0])
     path = tmp_path_factory.mktemp("model") / "small.onnx"
-    torch.onnx.export(m.eval(), torch.zeros(1, 1, 8, 8), str(path), dynamo=False)
+    torch.onnx.export(m.eval(), torch.zeros(1, 1, 8, 8), str(path), dynamo=True)
     return path
 
 
@@ -141,9 +141,9 @@ def test_bad_inputs_fail_cleanly(float_onnx, tmp_path, capsys):
     # a model with no MAC layer
     nomac = tmp_path / "nomac.onnx"
     torch.onnx.export(nn.Sequential(nn.MaxPool2d(2), nn.Flatten()).eval(), torch.zeros(1, 1, 8, 8),
-                      str(nomac), dynamo=False)
+                      str(nomac), dynamo=True)
     assert "no Conv or Dense" in _fails(capsys, tmp_path, str(nomac))
     one = tmp_path / "one.onnx"
     torch.onnx.export(nn.Sequential(nn.Flatten(), nn.Linear(64, 10)).eval(), torch.zeros(1, 1, 8, 8),
-                      str(one), dynamo=False)
+                      str(one), dynamo=True)
     assert "--edge-layers ternary" in _fails(capsys, tmp_path, str(one))

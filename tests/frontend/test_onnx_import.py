@@ -1,8 +1,6 @@
 """ONNX/QONNX import and QONNX export: structure, numerics, round trip, errors."""
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -28,12 +26,9 @@ QDOMAIN = "qonnx.custom_op.general"
 
 def torch_onnx(module, shape, **kw) -> bytes:
     torch = pytest.importorskip("torch")
-    buf = io.BytesIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(module.eval(), torch.zeros((1,) + shape), buf, dynamo=False,
-                          input_names=["x"], output_names=["y"], **kw)
-    return buf.getvalue()
+    prog = torch.onnx.export(module.eval(), (torch.zeros((1,) + shape),), dynamo=True, verbose=False,
+                             input_names=["x"], output_names=["y"], **kw)
+    return prog.model_proto.SerializeToString()
 
 
 def torch_forward(module, x: np.ndarray) -> np.ndarray:
@@ -109,7 +104,7 @@ def _cnn():
 @pytest.mark.parametrize("keep_bn", [False, True])
 def test_float_cnn_imports_and_matches_torch(keep_bn):
     m = _cnn()
-    g = import_onnx(torch_onnx(m, (3, 16, 16), do_constant_folding=not keep_bn))
+    g = import_onnx(torch_onnx(m, (3, 16, 16), optimize=not keep_bn))
     expect = ["input", "conv2d", "batchnorm", "relu", "conv2d", "conv2d", "add", "clip", "maxpool",
               "avgpool", "flatten", "dense"]
     assert ops(g) == (expect if keep_bn else [o for o in expect if o != "batchnorm"])
@@ -133,7 +128,7 @@ def test_flatten_order_is_folded_into_dense_columns():
     with torch.no_grad():
         m[3].running_mean.uniform_(-1, 1)
         m[5].running_var.uniform_(0.5, 2.0)
-    g = import_onnx(torch_onnx(m, (2, 4, 5), do_constant_folding=False))
+    g = import_onnx(torch_onnx(m, (2, 4, 5), optimize=False))
     assert ops(g) == ["input", "conv2d", "relu", "flatten", "batchnorm", "dense", "batchnorm"]
     x = np.random.default_rng(3).normal(size=(4, 2, 4, 5))
     np.testing.assert_allclose(run_float(g, nhwc(x)), torch_forward(m, x), rtol=1e-4, atol=1e-4)
@@ -334,7 +329,8 @@ def test_unsupported_torch_op():
 def test_dynamic_shape_needs_input_shape():
     torch = pytest.importorskip("torch")
     m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU())
-    data = torch_onnx(m, (3, 8, 8), dynamic_axes={"x": {0: "N", 2: "H", 3: "W"}})
+    dyn = torch.export.Dim.DYNAMIC
+    data = torch_onnx(m, (3, 8, 8), dynamic_shapes=({0: dyn, 2: dyn, 3: dyn},))
     with pytest.raises(ModelError) as e:
         import_onnx(data)
     assert "--input-shape C,H,W" in one_line(e)

@@ -1,5 +1,8 @@
-"""A float PyTorch CNN and its ONNX export import to equivalent IR (issue 2)."""
+"""A float PyTorch CNN and its ONNX export import to equivalent IR (issue 2), and the
+two torch exporters (dynamo, the default since PyTorch 2.9, and the legacy TorchScript
+one) import to the same IR (issue 16)."""
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -31,19 +34,30 @@ class Net(nn.Module):
         return self.fc(torch.flatten(x, 1))
 
 
-@pytest.mark.parametrize("training_bn", [False, True])
-def test_torch_and_onnx_import_agree(training_bn):
+def _net() -> Net:
     torch.manual_seed(0)
     m = Net().eval()
     with torch.no_grad():
         m.b1.running_mean.uniform_(-0.5, 0.5)
         m.b1.running_var.uniform_(0.5, 2)
+    return m
+
+
+def _export(m, dynamo: bool, **kw) -> bytes:
+    args = (torch.zeros(1, 1, 8, 8),)
+    if dynamo:   # the ONNXProgram it returns (writing to a BytesIO is deprecated)
+        return torch.onnx.export(m, args, dynamo=True, verbose=False, **kw).model_proto.SerializeToString()
     buf = io.BytesIO()
-    # training=TRAINING keeps BatchNormalization as a node instead of folding it into the conv
-    kw = {"training": torch.onnx.TrainingMode.PRESERVE} if training_bn else {}
-    torch.onnx.export(m, (torch.zeros(1, 1, 8, 8),), buf, dynamo=False, **kw)
+    torch.onnx.export(m, args, buf, dynamo=False, **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("bn_node", [False, True])
+def test_torch_and_onnx_import_agree(bn_node):
+    m = _net()
+    # without its optimizer the dynamo exporter keeps BatchNormalization as a node
     from_torch = fold_batchnorm(import_torch(m, (1, 8, 8), "net"))
-    from_onnx = fold_batchnorm(import_onnx(buf.getvalue()))
+    from_onnx = fold_batchnorm(import_onnx(_export(m, dynamo=True, optimize=not bn_node)))
     ops = [Op.INPUT, Op.CONV2D, Op.RELU, Op.CONV2D, Op.ADD, Op.RELU, Op.CONV2D, Op.RELU,
            Op.MAXPOOL, Op.FLATTEN, Op.DENSE]
     assert [n.op for n in from_torch.nodes] == ops
@@ -54,3 +68,23 @@ def test_torch_and_onnx_import_agree(training_bn):
         assert a.attrs.padding == b.attrs.padding and a.attrs.stride == b.attrs.stride
     x = np.random.default_rng(0).normal(size=(8, 8, 8, 1))
     assert np.allclose(run_float(from_torch, x), run_float(from_onnx, x), atol=1e-5)
+
+
+def test_dynamo_and_legacy_exports_import_to_the_same_ir():
+    m = _net()
+    with warnings.catch_warnings():   # the legacy exporter's deprecation warning, here only
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        legacy = import_onnx(_export(m, dynamo=False), name="net")
+    dynamo = import_onnx(_export(m, dynamo=True), name="net")
+    assert [(n.op, n.shape) for n in legacy.nodes] == [(n.op, n.shape) for n in dynamo.nodes]
+    for a, b in zip(legacy.nodes, dynamo.nodes):
+        if a.op.is_mac:
+            assert a.attrs.weights.kind is b.attrs.weights.kind
+            np.testing.assert_allclose(a.attrs.weights.real(), b.attrs.weights.real(), rtol=1e-6, atol=1e-7)
+            np.testing.assert_allclose(a.attrs.bias, b.attrs.bias, rtol=1e-6, atol=1e-7)
+            assert (a.attrs.stride, a.attrs.padding, a.attrs.groups) == \
+                (b.attrs.stride, b.attrs.padding, b.attrs.groups)
+        else:
+            assert a.attrs == b.attrs
+    x = np.random.default_rng(0).normal(size=(8, 8, 8, 1))
+    np.testing.assert_allclose(run_float(legacy, x), run_float(dynamo, x), rtol=1e-6, atol=1e-6)
