@@ -118,7 +118,6 @@ def build_outdir(outdir: str | Path, out_of_context: bool = False,
         say(f"yosys synth_ecp5 ({top})")
         seconds["synth"], log = _synth(work, sources, top, timeout)
         logs.append(log)
-        say("nextpnr-ecp5: placing")
         seconds["pnr"], log = _place_and_route(work, board, lpf, out_of_context, say, timeout)
         logs.append(log)
         report = json.loads((work / "pnr.json").read_text())
@@ -158,21 +157,25 @@ def _engine_names(rtl: Path) -> dict[str, str]:
 
 def _run(cmd: list[str], cwd: Path, stage: str, timeout: float | None,
          on_line: Callable[[str], None] | None = None) -> tuple[float, str]:
-    """Run one tool; (seconds, log). Its output lines go to `on_line` as they come."""
+    """Run one tool; (seconds, log). Its output lines go to `on_line` as they come and
+    to cwd/live.log, which a user can follow while nextpnr runs for minutes."""
     t0 = time.monotonic()
     lines: list[str] = []
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, errors="replace")
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line.rstrip("\n"))
-            if on_line:
-                on_line(lines[-1])
-            if timeout is not None and time.monotonic() - t0 > timeout:
-                proc.kill()
-                raise BuildError(f"{stage}: did not finish within {timeout:.0f} s; build a "
-                                 "smaller design or raise the time limit")
+        with open(cwd / "live.log", "a") as live:
+            for line in proc.stdout:
+                lines.append(line.rstrip("\n"))
+                live.write(line)
+                live.flush()
+                if on_line:
+                    on_line(lines[-1])
+                if timeout is not None and time.monotonic() - t0 > timeout:
+                    proc.kill()
+                    raise BuildError(f"{stage}: did not finish within {timeout:.0f} s; build a "
+                                     "smaller design or raise the time limit")
         proc.wait()
     finally:
         if proc.poll() is None:
@@ -213,10 +216,14 @@ def _place_and_route(work: Path, board: Board, lpf: Path | None, out_of_context:
         shutil.copyfile(lpf, work / "board.lpf")
         cmd += ["--lpf", "board.lpf", "--textcfg", "design.config"]
 
+    t0 = time.monotonic()
+    say(f"nextpnr-ecp5: reading the netlist (log: {work / 'live.log'})")
+
     def phase(line: str) -> None:
         m = PHASES.search(line)
         if m:
-            say(f"nextpnr-ecp5: {m.group(0).lower()}")
+            say(f"nextpnr-ecp5: {m.group(0).lower()} ({time.monotonic() - t0:.0f} s; log: "
+                f"{work / 'live.log'})")
     return _run(cmd, work, "place and route (nextpnr-ecp5)", timeout, phase)
 
 
