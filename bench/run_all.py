@@ -5,8 +5,10 @@
 Reuses the other bench scripts' functions: schedule_quality.measure (compile
 seconds, sparse/dense cycles, cycles/lower bound), golden_throughput.measure
 (golden vs PyTorch), csim_throughput.bench (C-sim images/s), rtl_sim.bench (RTL
-cycles/s and digits accuracy), and tritium.synth.units.lane_comparison (the
-ternary vs LUT-only int8 PE lane bank, tri_pe.sv, per family). A step whose
+cycles/s and digits accuracy), tritium.synth.units.lane_comparison (the
+ternary vs LUT-only int8 PE lane bank, tri_pe.sv, per family), and
+build_timing.build_one (tritium build on the ULX3S: Fmax, post-route LUT4/FF/EBR/
+MULT18, place-and-route seconds; `--build small mlp-digits cnn-digits-32x`). A step whose
 tool is missing is reported as skipped with the reason, never silently dropped.
 """
 from __future__ import annotations
@@ -92,6 +94,14 @@ def lanes(families: list[str]) -> dict:
     return {f: lane_comparison(Family(f)) for f in families}
 
 
+def build(designs: list[str]) -> dict:
+    """bench/build_timing.py's rows (tritium build on the ULX3S), by design."""
+    import tempfile
+    import build_timing
+    with tempfile.TemporaryDirectory(prefix="run_all_build_") as tmp:
+        return {d: build_timing.build_one(d, Path(tmp), False) for d in designs}
+
+
 def table(r: dict) -> str:
     rows = []
     for spec, c in r["compile"].items() if "skipped" not in r["compile"] else []:
@@ -111,6 +121,11 @@ def table(r: dict) -> str:
         rows.append((f"ternary vs int8 lane LUT ratio ({f}, S={c['simd']})",
                      f"{c['ternary_vs_int8_lut_ratio']} ({t['lut']} vs {i['lut']} LUT; "
                      f"DSP {t['dsp']} vs {i['dsp']})"))
+    for d, b in r.get("build", {}).items() if "skipped" not in r.get("build", {}) else []:
+        rows.append((f"ULX3S place and route: {d}",
+                     f"Fmax {b['fmax_mhz']} MHz of {b['target_mhz']:g}; LUT4 {b.get('lut4')}, "
+                     f"FF {b.get('ff')}, EBR {b.get('ebr')}, MULT18 {b.get('mult18')}; "
+                     f"nextpnr {b['pnr_s']} s; bitstream {'yes' if b['bitstream'] else 'no'}"))
     w = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{w}}  {v}" for k, v in rows)
 
@@ -122,6 +137,9 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=256,
                    help="images for the throughput and accuracy runs")
     p.add_argument("--families", nargs="+", default=["xc7", "ecp5"])
+    p.add_argument("--build", nargs="*", metavar="DESIGN", default=["small"],
+                   help="designs of bench/build_timing.py to place and route for the ULX3S "
+                        "(default: small; mlp-digits and cnn-digits-32x take 10 to 20 minutes)")
     a = p.parse_args(argv)
     t0 = time.perf_counter()
     r: dict = {}
@@ -131,6 +149,8 @@ def main(argv=None) -> int:
     _step(r, "rtl", lambda: rtl(a.n))
     _step(r, "compression", compression)
     _step(r, "lanes", lambda: lanes(a.families))
+    if a.build:
+        _step(r, "build", lambda: build(a.build))
     lane = r["lanes"].get(a.families[0], {}) if "skipped" not in r["lanes"] else {}
     r["ternary_vs_int8_lut_ratio"] = lane.get("ternary_vs_int8_lut_ratio")
     r["seconds"] = round(time.perf_counter() - t0, 1)
