@@ -77,8 +77,12 @@ def board_top(rtl: Path) -> tuple[str, list[str]] | None:
     meta = rtl / BOARD_DIR / "board.json"
     if not meta.is_file():
         return None
-    d = json.loads(meta.read_text())
-    return d["top"], list(d["sources"])
+    try:
+        d = json.loads(meta.read_text())
+        return str(d["top"]), [str(f) for f in d["sources"]]
+    except (ValueError, KeyError, TypeError):
+        raise BuildError(f"{meta} is unreadable or lacks `top`/`sources`; regenerate the RTL "
+                         "with `tritium compile --backend rtl`") from None
 
 
 def build_outdir(outdir: str | Path, out_of_context: bool = False,

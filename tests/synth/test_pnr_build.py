@@ -101,6 +101,12 @@ def test_build_needs_the_board_top_for_a_bitstream(small, tmp_path, capsys):
     assert main(["build", str(bare)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no board top" in err[0] and "--out-of-context" in err[0]
+    (bare / "rtl" / "board").mkdir()
+    (bare / "rtl" / "board" / "board.json").write_text("{\"top\": 1")
+    assert main(["build", str(bare)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "board.json is unreadable" in err[0]
+    assert not list(bare.glob(".build-*")) and not (bare / "bitstream").exists()
 
 
 def test_build_refuses_boards_it_cannot_place(tmp_path):
