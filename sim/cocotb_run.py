@@ -48,8 +48,10 @@ def build_cocotb(files: dict[str, bytes], meta: dict, *, top: str = "tb_top",
             log = (work / "build.log").read_text()[-3000:] if (work / "build.log").exists() else str(e)
             raise ToolError(f"the cocotb Verilator build failed:\n{log}") from None
 
-    tool = ("cocotb", cocotb.__version__, verilator_version(exe, env), top,
-            *(f"{k}={v}" for k, v in params.items()))
+    # The executable links cocotb's libraries where this environment installed them: a
+    # build made in another virtual environment (since removed) must not be reused.
+    tool = ("cocotb", cocotb.__version__, str(Path(cocotb.__file__).resolve().parent),
+            verilator_version(exe, env), top, *(f"{k}={v}" for k, v in params.items()))
     # cocotb's runner names the Verilator executable after the top
     return build.cached_build("rtl", inputs, tool, compile_, [top, *rom_files(inputs)])
 
